@@ -1,0 +1,1 @@
+"""FastAPI service over the knowledge graph."""

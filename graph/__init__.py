@@ -1,0 +1,1 @@
+"""HK Smart City Knowledge Graph: build pipeline, store, validation and CLI."""

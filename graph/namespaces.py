@@ -1,0 +1,63 @@
+"""Namespaces used across loaders, shapes, queries and the API.
+
+The project's own vocabulary is ``https://w3id.org/hk-smartcity/def/`` (prefix
+``hksc``); the ontology IRI itself is ``.../def`` without the slash, because
+pyLODE 3.3.4 cannot document an ontology whose IRI ends in ``/``.
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCAT, DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, VOID, XSD
+
+BASE = "https://w3id.org/hk-smartcity/"
+HKSC = Namespace(BASE + "def/")
+ONTOLOGY_IRI = BASE + "def"
+ID = Namespace(BASE + "id/")
+CPOV = Namespace("http://data.europa.eu/m8g/")
+CPSV = Namespace("http://purl.org/vocab/cpsv#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+QB = Namespace("http://purl.org/linked-data/cube#")
+SCHEMA = Namespace("https://schema.org/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+PREFIXES: dict[str, str] = {
+    "hksc": str(HKSC),
+    "id": str(ID),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dct": str(DCTERMS),
+    "dcat": str(DCAT),
+    "prov": str(PROV),
+    "org": str(ORG),
+    "cpov": str(CPOV),
+    "cpsv": str(CPSV),
+    "oa": str(OA),
+    "qb": str(QB),
+    "time": str(TIME),
+    "schema": str(SCHEMA),
+    "void": str(VOID),
+    "sh": str(SH),
+}
+
+
+def sparql_prologue() -> str:
+    """PREFIX lines for every namespace above, for queries and the editor."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+# Named graphs: one per kind of input, so a researcher can restrict a query.
+GRAPH_ONTOLOGY = ID["graph/ontology"]
+GRAPH_SOURCES = ID["graph/sources"]
+GRAPH_RECORDS = ID["graph/records"]
+GRAPH_TABLES = ID["graph/tables"]
+GRAPH_MENTIONS = ID["graph/mentions"]
+GRAPH_METADATA = ID["graph/metadata"]
+
+
+def user_graph(name: str) -> str:
+    """Named graph IRI for a user-supplied RDF file."""
+    return str(ID[f"graph/rdf/{name}"])

@@ -1,0 +1,86 @@
+"""All settings of the project in one place.
+
+Every setting has a default and a description, and can be overridden by an
+environment variable with the prefix ``HKKG_`` (``HKKG_DATA_DIR``,
+``HKKG_QUERY_TIMEOUT_S`` ...). The descriptions are served by the API and
+checked by a test, so an undocumented setting fails CI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime settings; construct once and pass down (no module-level singletons)."""
+
+    model_config = SettingsConfigDict(env_prefix="HKKG_", extra="forbid")
+
+    base_iri: str = Field(
+        default="https://w3id.org/hk-smartcity/",
+        description="Canonical base IRI of every resource; /id/... and /def/... hang off it.",
+    )
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "data",
+        description="Folder holding sources/ (the documents), records/ (curated YAML) "
+        "and rdf/ (extra RDF files, each loaded into its own named graph).",
+    )
+    store_dir: Path | None = Field(
+        default=None,
+        description="Folder of the embedded Oxigraph store and its builds; "
+        "defaults to <data_dir>/store.",
+    )
+    keep_builds: int = Field(
+        default=2, ge=1, description="How many published builds to keep on disk."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `hkkg serve` binds to.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port `hkkg serve` listens on.")
+    query_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Hard time limit of one SPARQL query in seconds; a request may "
+        "lower it (timeout=) but never raise it. The worker running a query past it is killed.",
+    )
+    query_workers: int = Field(
+        default=2, ge=1, description="Worker processes that run SPARQL queries."
+    )
+    query_workers_burst: int = Field(
+        default=1,
+        ge=0,
+        description="Extra SPARQL worker processes started when every worker is busy "
+        "(kept until shutdown), so a slow query does not hold up the next one.",
+    )
+    max_results: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) returned; "
+        "longer answers are truncated and say so.",
+    )
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Largest accepted request body (413 above)."
+    )
+    max_query_length: int = Field(
+        default=20_000, ge=100, description="Longest accepted SPARQL query in characters."
+    )
+
+    @property
+    def resolved_store_dir(self) -> Path:
+        """The store folder, defaulting to ``<data_dir>/store``."""
+        return self.store_dir if self.store_dir is not None else self.data_dir / "store"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.data_dir / "sources"
+
+    @property
+    def records_dir(self) -> Path:
+        return self.data_dir / "records"
+
+    @property
+    def rdf_dir(self) -> Path:
+        return self.data_dir / "rdf"
