@@ -1,0 +1,411 @@
+"""``/sparql``: the SPARQL 1.1 Protocol (query operation only) and its query page.
+
+Request handling order, cheapest refusal first: read the parameters (body
+capped at ``max_body_bytes``), refuse updates (403), check the query length,
+scan the query (SERVICE -> 400), negotiate the format (406), and only then
+hand it to a worker process with a hard time limit (503 past it). Every
+response, errors included, carries ``Access-Control-Allow-Origin: *`` (no
+credentials), so a page on any origin can query the graph.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api.problems import Problem, problem_response
+from api.sparql import formats, service_description
+from api.sparql.negotiation import NotAcceptableError, negotiate, negotiate_query
+from api.sparql.safety import QueryRefusedError, analyse
+from api.sparql.workers import (
+    Job,
+    Outcome,
+    PoolBusyError,
+    QueryTimeoutError,
+    WorkerCrashedError,
+    WorkerPool,
+)
+from graph.errors import StoreNotBuilt
+from graph.namespaces import PREFIXES, sparql_prologue
+from graph.settings import Settings
+from graph.store import current_store_path
+
+log = logging.getLogger(__name__)
+
+API_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = API_DIR / "templates"
+STATIC_DIR = API_DIR / "static"
+
+TRUNCATED_HEADER = "HKKG-Truncated"
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, Content-Type, Content-Disposition",
+}
+PREFLIGHT_HEADERS = {
+    **CORS_HEADERS,
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Max-Age": "86400",
+}
+FORM_TYPES = ("application/x-www-form-urlencoded",)
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+SD_FORMATS: dict[str, tuple[str, ox.RdfFormat | None]] = {
+    "text/turtle": ("turtle", ox.RdfFormat.TURTLE),
+    "application/ld+json": ("jsonld", ox.RdfFormat.JSON_LD),
+    "text/html": ("html", None),
+}
+
+
+class CorsRoute(APIRoute):
+    """Adds the CORS headers to every answer of the route, problems included."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def with_cors(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except Problem as exc:
+                response = problem_response(exc.status, exc.detail, kind=exc.kind,
+                                            instance=str(request.url.path),
+                                            headers=exc.headers, **exc.extra)
+            response.headers.update(CORS_HEADERS)
+            return response
+
+        return with_cors
+
+
+class Params:
+    """The protocol parameters of one request, from the URL and/or the body."""
+
+    def __init__(self, pairs: list[tuple[str, str]], body_query: str | None = None):
+        self.pairs = pairs
+        self.body_query = body_query
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.pairs if k == name]
+
+    def one(self, name: str) -> str | None:
+        values = self.all(name)
+        if len(values) > 1:
+            raise Problem(400, f"parameter {name}= given {len(values)} times; give it once",
+                          kind="invalid-parameter")
+        return values[0] if values else None
+
+
+class SparqlService:
+    """State of the endpoint: settings, worker pool, page template and caches."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.pool = WorkerPool(settings.resolved_store_dir, settings.query_workers,
+                               settings.query_workers_burst, PREFIXES)
+        self._env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
+                                autoescape=select_autoescape(["html"]))
+        self._graphs: tuple[str, list[service_description.GraphInfo]] | None = None
+
+    # -- reading the request
+
+    async def read_body(self, request: Request) -> bytes:
+        limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise self._too_large(limit)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large(limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _too_large(limit: int) -> Problem:
+        return Problem(413, f"request body larger than {limit} bytes "
+                            "(setting HKKG_MAX_BODY_BYTES)", kind="body-too-large",
+                       setting="HKKG_MAX_BODY_BYTES", limit=limit)
+
+    async def read_params(self, request: Request) -> Params:
+        url_pairs = parse_qsl(request.url.query, keep_blank_values=True)
+        if request.method != "POST":
+            return Params(url_pairs)
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type == UPDATE_TYPE:
+            raise self._read_only("a SPARQL Update request body (application/sparql-update)")
+        body = await self.read_body(request)
+        if media_type in FORM_TYPES:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise Problem(400, "form body is not UTF-8", kind="invalid-parameter") from None
+            return Params(url_pairs + parse_qsl(text, keep_blank_values=True))
+        if media_type == QUERY_TYPE:
+            try:
+                return Params(url_pairs, body.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise Problem(400, "query body is not UTF-8", kind="invalid-parameter") from None
+        raise Problem(415, "POST a query as application/x-www-form-urlencoded (query=...) "
+                           f"or as {QUERY_TYPE}", kind="unsupported-media-type",
+                      offered=[*FORM_TYPES, QUERY_TYPE])
+
+    @staticmethod
+    def _read_only(what: str) -> Problem:
+        return Problem(403, f"this endpoint is read-only: {what} is not accepted; "
+                            "only SPARQL queries (SELECT, ASK, CONSTRUCT, DESCRIBE) run here",
+                       kind="read-only")
+
+    def timeout_for(self, params: Params) -> float:
+        limit = self.settings.query_timeout_s
+        raw = params.one("timeout")
+        if raw is None or raw == "":
+            return limit
+        try:
+            asked = float(raw)
+        except ValueError:
+            asked = math.nan
+        if not math.isfinite(asked) or asked <= 0:
+            raise Problem(400, f"timeout={raw!r} is not a positive number of seconds",
+                          kind="invalid-parameter")
+        return min(asked, limit)
+
+    # -- the query operation
+
+    async def query(self, request: Request, params: Params) -> Response:
+        if params.all("update"):
+            raise self._read_only("the update= parameter (SPARQL Update)")
+        query = params.body_query if params.body_query is not None else params.one("query")
+        if query is None:
+            raise Problem(400, "no query: give query= (GET or form POST) or POST "
+                               f"{QUERY_TYPE}", kind="missing-query")
+        limit = self.settings.max_query_length
+        if len(query) > limit:
+            status = 414 if request.method == "GET" else 400
+            raise Problem(status, f"query is {len(query)} characters long; the limit is {limit} "
+                                  "(setting HKKG_MAX_QUERY_LENGTH)", kind="query-too-long",
+                          setting="HKKG_MAX_QUERY_LENGTH", limit=limit)
+        try:
+            info = analyse(query)
+        except QueryRefusedError as exc:
+            raise Problem(exc.status, str(exc), kind=exc.kind) from None
+        try:
+            results_fmt, graph_fmt = negotiate_query(info.form, request.headers.get("accept"),
+                                                     params.one("format"))
+        except NotAcceptableError as exc:
+            raise Problem(406, f"{exc}; offered: {', '.join(exc.offered)}",
+                          kind="not-acceptable", offered=exc.offered) from None
+        timeout = self.timeout_for(params)
+        default_graphs = params.all("default-graph-uri")
+        named_graphs = params.all("named-graph-uri")
+        job = Job(
+            query=query,
+            results_format=results_fmt.name if results_fmt else None,
+            graph_format=graph_fmt.name if graph_fmt else None,
+            max_results=self.settings.max_results,
+            union_default_graph=not info.has_dataset_clause,
+            default_graphs=tuple(default_graphs) if default_graphs or named_graphs else None,
+            named_graphs=tuple(named_graphs) if default_graphs or named_graphs else None,
+        )
+        _check_iris(default_graphs + named_graphs)
+        outcome = await self.run(job, timeout)
+        fmt = formats.by_name(outcome.media_type)
+        assert fmt is not None
+        headers = {"Vary": "Accept"}
+        if outcome.truncated:
+            headers[TRUNCATED_HEADER] = "true"
+        return Response(outcome.body, media_type=formats.content_type(fmt), headers=headers)
+
+    async def run(self, job: Job, timeout: float) -> Outcome:
+        """Run ``job`` on the pool and turn every failure into a problem."""
+        try:
+            outcome = await self.pool.run(job, timeout)
+        except QueryTimeoutError:
+            raise Problem(
+                503, f"query stopped after {timeout:g} s: the limit is "
+                     f"{self.settings.query_timeout_s:g} s (setting HKKG_QUERY_TIMEOUT_S; "
+                     "a request may lower it with timeout=)",
+                kind="query-timeout", setting="HKKG_QUERY_TIMEOUT_S", timeout_s=timeout,
+            ) from None
+        except PoolBusyError as exc:
+            raise Problem(503, f"{exc}; every query worker is busy (setting "
+                               "HKKG_QUERY_WORKERS)", kind="endpoint-busy",
+                          setting="HKKG_QUERY_WORKERS", headers={"Retry-After": "1"}) from None
+        except WorkerCrashedError as exc:
+            log.error("SPARQL worker crashed: %s", exc)
+            raise Problem(500, "the query worker died while running this query",
+                          kind="worker-crashed") from None
+        if outcome.status == "ok":
+            return outcome
+        if outcome.status == "syntax":
+            raise Problem(400, f"malformed query: {outcome.message}", kind="malformed-query",
+                          parser_message=outcome.message, position=_position(outcome.message))
+        if outcome.status == "no-store":
+            raise Problem(503, outcome.message, kind="store-not-built")
+        if outcome.status == "not-acceptable":
+            offered = [f.media_type for f in (formats.RESULT_FORMATS
+                                              if outcome.message == "results"
+                                              else formats.GRAPH_FORMATS)]
+            raise Problem(406, f"no acceptable format for this answer; offered: "
+                               f"{', '.join(offered)}", kind="not-acceptable", offered=offered)
+        raise Problem(400, f"query failed: {outcome.message}", kind="query-failed")
+
+    # -- without a query: service description or query page
+
+    async def describe(self, request: Request, params: Params) -> Response:
+        offered = list(SD_FORMATS)
+        format_param = params.one("format")
+        if format_param in ("html", "turtle", "jsonld"):
+            media_type = next(k for k, v in SD_FORMATS.items() if v[0] == format_param)
+        else:
+            try:
+                media_type = _negotiate_simple(offered, request.headers.get("accept"),
+                                               format_param)
+            except NotAcceptableError as exc:
+                raise Problem(406, f"{exc}; offered: {', '.join(offered)}",
+                              kind="not-acceptable", offered=offered) from None
+        headers = {"Vary": "Accept"}
+        if media_type == "text/html":
+            return HTMLResponse(self.page(request), headers=headers)
+        endpoint = str(request.url.replace(query=None, fragment=None))
+        rdf_format = SD_FORMATS[media_type][1]
+        assert rdf_format is not None
+        graphs = await self.graph_sizes()
+        body = service_description.render(endpoint, graphs, rdf_format)
+        content_type = "text/turtle; charset=utf-8" if media_type == "text/turtle" else media_type
+        return Response(body, media_type=content_type, headers=headers)
+
+    async def graph_sizes(self) -> list[service_description.GraphInfo] | None:
+        """Named graphs of the current build and their sizes (cached per build)."""
+        try:
+            build = current_store_path(self.settings.resolved_store_dir).name
+        except StoreNotBuilt:
+            return None
+        if self._graphs is not None and self._graphs[0] == build:
+            return self._graphs[1]
+        job = Job(service_description.GRAPH_SIZES_QUERY, "json", None,
+                  max_results=1_000_000)
+        try:
+            outcome = await self.run(job, self.settings.query_timeout_s)
+        except Problem:
+            return None
+        data = json.loads(outcome.body)
+        graphs = [service_description.GraphInfo(b["g"]["value"], int(b["n"]["value"]))
+                  for b in data["results"]["bindings"]]
+        graphs.sort(key=lambda g: g.name)
+        self._graphs = (outcome.build or build, graphs)
+        return graphs
+
+    def page(self, request: Request) -> str:
+        template = self._env.get_template("sparql.html")
+        return template.render(
+            endpoint=str(request.url.path),
+            static=str(request.url_for("sparql_static", name="x").path)[:-1],
+            prologue=sparql_prologue(),
+            examples=[asdict(e) for e in load_examples()],
+            result_formats=[{"name": f.name, "media_type": f.media_type,
+                             "extension": f.extension} for f in formats.RESULT_FORMATS],
+            graph_formats=[{"name": f.name, "media_type": f.media_type,
+                            "extension": f.extension} for f in formats.GRAPH_FORMATS],
+            timeout=self.settings.query_timeout_s,
+            max_results=self.settings.max_results,
+        )
+
+
+def load_examples() -> list[Any]:
+    """The example-query catalogue, or nothing if it cannot be read."""
+    try:
+        from graph.queries import load_catalogue
+        return list(load_catalogue())
+    except (ImportError, OSError, ValueError) as exc:
+        log.warning("example catalogue unavailable: %s", exc)
+        return []
+
+
+def _negotiate_simple(offered: list[str], accept: str | None, format_param: str | None) -> str:
+    """Pick one of ``offered`` media types (first preferred) for the Accept header."""
+    if format_param:
+        if format_param in offered:
+            return format_param
+        raise NotAcceptableError(offered, f"format={format_param}")
+    fmts = tuple(formats.Format(m, m, "graph", "") for m in offered)
+    return negotiate(fmts, accept).media_type
+
+
+def _check_iris(iris: list[str]) -> None:
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            raise Problem(400, f"{iri!r} is not an absolute IRI (default-graph-uri / "
+                               "named-graph-uri)", kind="invalid-parameter") from None
+
+
+def _position(message: str) -> dict[str, int] | None:
+    """``{"line": l, "column": c}`` from pyoxigraph's ``error at l:c: ...``."""
+    head = message.split(":", 3)
+    if len(head) >= 3 and head[0].startswith("error at "):
+        try:
+            return {"line": int(head[0].removeprefix("error at ")), "column": int(head[1])}
+        except ValueError:
+            return None
+    return None
+
+
+def build_router(settings: Settings) -> APIRouter:
+    """The /sparql router; its lifespan starts and stops the worker pool."""
+    service = SparqlService(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await service.pool.start()
+        app.state.sparql = service
+        try:
+            yield
+        finally:
+            await service.pool.close()
+
+    router = APIRouter(tags=["sparql"], route_class=CorsRoute, lifespan=lifespan)
+
+    @router.get("/sparql", summary="SPARQL query (GET), service description or query page")
+    async def sparql_get(request: Request) -> Response:
+        params = await service.read_params(request)
+        if params.all("update"):
+            raise SparqlService._read_only("the update= parameter (SPARQL Update)")
+        if params.one("query") is None:
+            return await service.describe(request, params)
+        return await service.query(request, params)
+
+    @router.post("/sparql", summary="SPARQL query (POST form or application/sparql-query)")
+    async def sparql_post(request: Request) -> Response:
+        params = await service.read_params(request)
+        return await service.query(request, params)
+
+    @router.options("/sparql", include_in_schema=False)
+    async def sparql_preflight(request: Request) -> Response:
+        asked = request.headers.get("access-control-request-headers")
+        headers = dict(PREFLIGHT_HEADERS)
+        headers["Access-Control-Allow-Headers"] = asked or "Accept, Content-Type"
+        return Response(status_code=204, headers=headers)
+
+    @router.get("/static/{name}", name="sparql_static", include_in_schema=False)
+    async def sparql_static(name: str) -> Response:
+        path = STATIC_DIR / name
+        if "/" in name or name.startswith(".") or not path.is_file():
+            raise Problem(404, f"no static file {name!r}", kind="not-found")
+        return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
+
+    return router

@@ -1,0 +1,219 @@
+"""Result formats of the endpoint and the serializers that write them.
+
+SELECT/ASK answers are written here rather than by pyoxigraph's own
+serializer because the answer may have to be cut at ``max_results`` rows and
+pyoxigraph can only serialize a whole, unread result iterator. The four
+formats are small W3C specifications (SPARQL 1.1 Query Results JSON, XML,
+CSV and TSV). Graph answers (CONSTRUCT/DESCRIBE) are cut with ``islice`` and
+written by ``pyoxigraph.serialize``.
+
+This module is imported by the worker processes: it must stay light
+(pyoxigraph and the standard library only).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+Kind = Literal["results", "graph"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One offered format: the name used in ``format=``, its media type and kind."""
+
+    name: str
+    media_type: str
+    kind: Kind
+    extension: str
+    aliases: tuple[str, ...] = ()
+
+
+RESULT_FORMATS: tuple[Format, ...] = (
+    Format("json", "application/sparql-results+json", "results", "srj", ("application/json",)),
+    Format("xml", "application/sparql-results+xml", "results", "srx",
+           ("application/xml", "text/xml")),
+    Format("csv", "text/csv", "results", "csv"),
+    Format("tsv", "text/tab-separated-values", "results", "tsv"),
+)
+GRAPH_FORMATS: tuple[Format, ...] = (
+    Format("turtle", "text/turtle", "graph", "ttl", ("application/x-turtle",)),
+    Format("ntriples", "application/n-triples", "graph", "nt", ("text/plain",)),
+    Format("jsonld", "application/ld+json", "graph", "jsonld", ("application/json",)),
+    Format("rdfxml", "application/rdf+xml", "graph", "rdf", ("application/xml", "text/xml")),
+    Format("trig", "application/trig", "graph", "trig"),
+    Format("nquads", "application/n-quads", "graph", "nq"),
+)
+ALL_FORMATS: tuple[Format, ...] = RESULT_FORMATS + GRAPH_FORMATS
+
+# Extra short names accepted by format=.
+FORMAT_SYNONYMS: dict[str, str] = {
+    "srj": "json", "srx": "xml", "ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples",
+    "json-ld": "jsonld", "rdf": "rdfxml", "rdf+xml": "rdfxml", "nq": "nquads",
+    "n-quads": "nquads",
+}
+
+_RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+}
+
+CHARSET_TYPES = frozenset({"text/csv", "text/tab-separated-values", "text/turtle",
+                           "application/n-triples", "application/trig", "application/n-quads"})
+
+
+def content_type(fmt: Format) -> str:
+    """The Content-Type header value for ``fmt``."""
+    return f"{fmt.media_type}; charset=utf-8" if fmt.media_type in CHARSET_TYPES \
+        else fmt.media_type
+
+
+def by_name(name: str) -> Format | None:
+    """The format called ``name`` (short name, synonym or media type)."""
+    key = name.strip().lower()
+    key = FORMAT_SYNONYMS.get(key, key)
+    for fmt in ALL_FORMATS:
+        if key in (fmt.name, fmt.media_type):
+            return fmt
+    return None
+
+
+# ---------------------------------------------------------------- SELECT / ASK
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def _json_term(term: Term) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": {
+        "subject": _json_term(term.subject),
+        "predicate": _json_term(term.predicate),
+        "object": _json_term(term.object),
+    }}
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            return (f"<literal datatype={quoteattr(term.datatype.value)}>"
+                    f"{escape(term.value)}</literal>")
+        return f"<literal>{escape(term.value)}</literal>"
+    return (f"<triple><subject>{_xml_term(term.subject)}</subject>"
+            f"<predicate>{_xml_term(term.predicate)}</predicate>"
+            f"<object>{_xml_term(term.object)}</object></triple>")
+
+
+def _csv_cell(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        value = f"_:{term.value}"
+    elif isinstance(term, ox.NamedNode | ox.Literal):
+        value = term.value
+    else:
+        value = str(term)
+    if any(c in value for c in ',"\r\n'):
+        value = '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _tsv_cell(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Triple):
+        return f"<<( {term} )>>"
+    # str() of a pyoxigraph term is its N-Triples form, which TSV results use;
+    # tabs and newlines are already escaped inside literals.
+    return str(term)
+
+
+def write_solutions(fmt: Format, variables: Sequence[str],
+                    rows: Sequence[Sequence[Term | None]], truncated: bool,
+                    max_results: int) -> bytes:
+    """Serialize SELECT rows (``rows[i][j]`` binds ``variables[j]``)."""
+    if fmt.name == "json":
+        doc: dict[str, Any] = {
+            "head": {"vars": list(variables)},
+            "results": {"bindings": [
+                {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+                for row in rows
+            ]},
+        }
+        if truncated:
+            doc["truncated"] = True
+            doc["note"] = (f"results truncated to the first {max_results} rows "
+                           "(setting HKKG_MAX_RESULTS)")
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    if fmt.name == "xml":
+        parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+                 "<head>"]
+        parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
+        parts.append("</head><results>")
+        for row in rows:
+            parts.append("<result>")
+            parts += [f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                      for v, t in zip(variables, row, strict=True) if t is not None]
+            parts.append("</result>")
+        parts.append("</results></sparql>\n")
+        return "".join(parts).encode()
+    if fmt.name == "csv":
+        lines = [",".join(_csv_cell(ox.Literal(v)) for v in variables)]
+        lines += [",".join(_csv_cell(t) for t in row) for row in rows]
+        return ("\r\n".join(lines) + "\r\n").encode()
+    if fmt.name == "tsv":
+        lines = ["\t".join(f"?{v}" for v in variables)]
+        lines += ["\t".join(_tsv_cell(t) for t in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode()
+    raise ValueError(f"{fmt.name} is not a results format")
+
+
+def write_boolean(fmt: Format, value: bool) -> bytes:
+    """Serialize an ASK answer."""
+    text = "true" if value else "false"
+    if fmt.name == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if fmt.name == "xml":
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{text}</boolean></sparql>\n").encode()
+    if fmt.name in ("csv", "tsv"):
+        # No W3C form exists for ASK in CSV/TSV; like Oxigraph, answer the bare word.
+        return text.encode()
+    raise ValueError(f"{fmt.name} is not a results format")
+
+
+# ---------------------------------------------------------------- CONSTRUCT / DESCRIBE
+
+def write_triples(fmt: Format, triples: Iterable[ox.Triple],
+                  prefixes: dict[str, str] | None) -> bytes:
+    """Serialize triples; prefixes shorten Turtle, TriG and RDF/XML output."""
+    rdf_format = _RDF_FORMATS[fmt.name]
+    use_prefixes = prefixes if fmt.name in ("turtle", "trig", "rdfxml") else None
+    data = ox.serialize(triples, format=rdf_format, prefixes=use_prefixes)
+    assert data is not None
+    return data

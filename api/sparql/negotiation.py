@@ -1,0 +1,78 @@
+"""Choose a response format from ``format=`` or the Accept header.
+
+Accept parsing and q-value matching is python-mimeparse's; this module only
+decides the candidate lists (server preference: JSON for results, Turtle for
+graphs) and what ``format=`` may name. ``format=`` wins over Accept because a
+browser link or a download button cannot set headers.
+"""
+
+from __future__ import annotations
+
+import mimeparse
+
+from api.sparql.formats import ALL_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Format, by_name
+
+
+class NotAcceptableError(Exception):
+    """Nothing offered fits; carries the offered media types for the 406 body."""
+
+    def __init__(self, offered: list[str], asked: str):
+        super().__init__(f"none of the offered types matches {asked!r}")
+        self.offered = offered
+
+
+def _candidates(formats: tuple[Format, ...]) -> dict[str, Format]:
+    """Media type (and alias) -> format, in order of preference."""
+    table: dict[str, Format] = {}
+    for fmt in formats:
+        table.setdefault(fmt.media_type, fmt)
+    for fmt in formats:
+        for alias in fmt.aliases:
+            table.setdefault(alias, fmt)
+    return table
+
+
+def negotiate(formats: tuple[Format, ...], accept: str | None,
+              format_param: str | None = None) -> Format:
+    """The best of ``formats`` (first = preferred) for this request."""
+    offered = [f.media_type for f in formats]
+    if format_param:
+        fmt = by_name(format_param)
+        if fmt is None or fmt not in formats:
+            raise NotAcceptableError(offered, f"format={format_param}")
+        return fmt
+    if not accept or not accept.strip():
+        return formats[0]
+    table = _candidates(formats)
+    # mimeparse prefers the *last* candidate on ties, so list them in reverse.
+    try:
+        best = mimeparse.best_match(list(reversed(table)), accept)
+    except (ValueError, IndexError):
+        raise NotAcceptableError(offered, accept) from None
+    if not best:
+        raise NotAcceptableError(offered, accept)
+    return table[best]
+
+
+def negotiate_query(form: str | None, accept: str | None,
+                    format_param: str | None) -> tuple[Format | None, Format | None]:
+    """Formats for a query of ``form`` (None = not known yet): (results, graph).
+
+    Raises NotAcceptableError when the form is known and nothing fits, or when the
+    form is unknown and neither kind fits."""
+    if form in ("SELECT", "ASK"):
+        return negotiate(RESULT_FORMATS, accept, format_param), None
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return None, negotiate(GRAPH_FORMATS, accept, format_param)
+    results = graph = None
+    try:
+        results = negotiate(RESULT_FORMATS, accept, format_param)
+    except NotAcceptableError:
+        pass
+    try:
+        graph = negotiate(GRAPH_FORMATS, accept, format_param)
+    except NotAcceptableError:
+        pass
+    if results is None and graph is None:
+        raise NotAcceptableError([f.media_type for f in ALL_FORMATS], accept or format_param or "")
+    return results, graph

@@ -1,0 +1,323 @@
+"""Queries run in worker processes that can be killed.
+
+pyoxigraph evaluates a query inside Rust code that does not look at Python
+signals, so a thread or a cooperative deadline cannot stop an ``ORDER BY``
+over a cross join. Each query therefore runs in a separate process (spawn
+context, so no lock or thread state of the server is inherited) holding its own
+read-only store; when the time limit passes the process gets SIGKILL and a
+fresh one takes its place. The event loop never blocks: it waits for a
+worker's pipe to become readable with ``loop.add_reader``.
+
+A worker checks before each query whether ``current`` points at another
+build and reopens the store if so, so a rebuild is picked up without restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import signal
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any, Literal
+
+import pyoxigraph as ox
+
+from api.sparql import formats
+
+log = logging.getLogger(__name__)
+
+Status = Literal["ok", "syntax", "error", "no-store", "not-acceptable"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query, with the formats negotiated for either kind of answer."""
+
+    query: str
+    results_format: str | None
+    graph_format: str | None
+    max_results: int
+    union_default_graph: bool = True
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker answers: a serialized body, or why there is none."""
+
+    status: Status
+    body: bytes = b""
+    media_type: str = ""
+    truncated: bool = False
+    message: str = ""
+    build: str = ""
+
+
+class QueryTimeoutError(Exception):
+    """The query ran past its limit; its worker was killed."""
+
+
+class PoolBusyError(Exception):
+    """No worker became free within the time limit."""
+
+
+class WorkerCrashedError(Exception):
+    """The worker died while running the query (e.g. out of memory)."""
+
+
+# ---------------------------------------------------------------- in the worker
+
+def open_current(store_dir: Path) -> tuple[Path, ox.Store]:
+    """Open the published build read-only; raises FileNotFoundError without one."""
+    link = store_dir / "current"
+    if not link.exists():
+        raise FileNotFoundError(f"no published store in {store_dir.name}; run `hkkg build`")
+    path = link.resolve()
+    return path, ox.Store.read_only(str(path))
+
+
+def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -> Outcome:
+    """Run ``job`` on ``store`` and serialize the answer (cut at ``max_results``)."""
+    kwargs: dict[str, Any] = {}
+    if job.default_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    if job.named_graphs is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    if job.union_default_graph and job.default_graphs is None and job.named_graphs is None:
+        kwargs["use_default_graph_as_union"] = True
+    try:
+        result = store.query(job.query, **kwargs)
+    except SyntaxError as exc:
+        return Outcome("syntax", message=str(exc))
+    except (OSError, ValueError, RuntimeError) as exc:
+        return Outcome("error", message=str(exc))
+    try:
+        if isinstance(result, ox.QueryBoolean | ox.QuerySolutions):
+            fmt = formats.by_name(job.results_format or "")
+            if fmt is None:
+                return Outcome("not-acceptable", message="results")
+            if isinstance(result, ox.QueryBoolean):
+                return Outcome("ok", formats.write_boolean(fmt, bool(result)), fmt.media_type)
+            variables = [v.value for v in result.variables]
+            rows = [tuple(solution) for solution in islice(result, job.max_results + 1)]
+            truncated = len(rows) > job.max_results
+            body = formats.write_solutions(fmt, variables, rows[: job.max_results], truncated,
+                                           job.max_results)
+            return Outcome("ok", body, fmt.media_type, truncated)
+        fmt = formats.by_name(job.graph_format or "")
+        if fmt is None:
+            return Outcome("not-acceptable", message="graph")
+        triples = list(islice(result, job.max_results + 1))
+        truncated = len(triples) > job.max_results
+        body = formats.write_triples(fmt, triples[: job.max_results], prefixes)
+        return Outcome("ok", body, fmt.media_type, truncated)
+    except (OSError, ValueError, RuntimeError) as exc:
+        return Outcome("error", message=str(exc))
+
+
+def worker_main(conn: Connection, store_dir: str, prefixes: dict[str, str]) -> None:
+    """Entry point of a worker process: answer jobs until told to stop (None)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when we stop
+    root = Path(store_dir)
+    path: Path | None = None
+    store: ox.Store | None = None
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            current = (root / "current").resolve() if (root / "current").exists() else None
+            if store is None or current != path:
+                store = None
+                path, store = open_current(root)
+        except (FileNotFoundError, OSError) as exc:
+            conn.send(Outcome("no-store", message=str(exc)))
+            continue
+        outcome = execute(store, job, prefixes)
+        conn.send(Outcome(outcome.status, outcome.body, outcome.media_type, outcome.truncated,
+                          outcome.message, path.name if path else ""))
+
+
+# ---------------------------------------------------------------- in the server
+
+class _Worker:
+    def __init__(self, process: BaseProcess, conn: Connection):
+        self.process = process
+        self.conn = conn
+
+
+async def _readable(conn: Connection) -> None:
+    """Wait, without a thread, until ``conn`` has data (or is closed)."""
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[None] = loop.create_future()
+    fd = conn.fileno()
+
+    def _ready() -> None:
+        if not fut.done():
+            fut.set_result(None)
+
+    loop.add_reader(fd, _ready)
+    try:
+        await fut
+    finally:
+        loop.remove_reader(fd)
+
+
+async def _receive(conn: Connection) -> Any:
+    await _readable(conn)
+    # The first bytes are there; a large answer may still be arriving, so the
+    # blocking read happens off the event loop.
+    return await asyncio.to_thread(conn.recv)
+
+
+class WorkerPool:
+    """``size`` long-lived workers plus up to ``burst`` extra ones started when
+    every worker is busy. Create and use it inside one running event loop."""
+
+    def __init__(self, store_dir: Path, size: int, burst: int = 0,
+                 prefixes: dict[str, str] | None = None):
+        self.store_dir = store_dir
+        self.size = size
+        self.max_workers = size + burst
+        self.prefixes = dict(prefixes or {})
+        self._ctx = mp.get_context("spawn")
+        self._workers: set[_Worker] = set()
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.spawned = 0
+        self.killed = 0
+
+    # -- lifecycle
+
+    async def start(self, wait_s: float = 60.0) -> None:
+        """Start ``size`` workers and wait (bounded) until they are ready."""
+        self._idle = asyncio.Queue()
+        for _ in range(self.size):
+            self._spawn()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while self._idle.qsize() < self.size and loop.time() < deadline:
+            if not self._workers:
+                break
+            await asyncio.sleep(0.02)
+
+    async def close(self) -> None:
+        """Ask every worker to stop; kill those that do not within a second."""
+        for w in list(self._workers):
+            with contextlib.suppress(OSError, ValueError):
+                w.conn.send(None)
+        for w in list(self._workers):
+            await asyncio.to_thread(w.process.join, 1.0)
+            if w.process.is_alive():
+                self._kill(w)
+            self._forget(w)
+            with contextlib.suppress(OSError):
+                w.conn.close()
+        for task in list(self._tasks):
+            task.cancel()
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for tests and diagnostics)."""
+        return sorted(w.process.pid for w in self._workers if w.process.pid is not None)
+
+    @property
+    def idle_count(self) -> int:
+        return self._idle.qsize() if self._idle is not None else 0
+
+    # -- running a query
+
+    async def run(self, job: Job, timeout: float) -> Outcome:
+        """Run ``job`` with a hard limit of ``timeout`` seconds of execution.
+
+        Waiting for a free worker is bounded by ``timeout`` too (PoolBusyError)."""
+        worker = await self._acquire(timeout)
+        try:
+            worker.conn.send(job)
+            outcome = await asyncio.wait_for(_receive(worker.conn), timeout)
+        except TimeoutError:
+            self._replace(worker)
+            raise QueryTimeoutError(f"query ran past {timeout:g} s") from None
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            self._replace(worker)
+            raise WorkerCrashedError(str(exc) or "worker died") from exc
+        except BaseException:
+            # Cancelled (client gone, server stopping): the worker may still be busy.
+            self._replace(worker)
+            raise
+        assert self._idle is not None
+        self._idle.put_nowait(worker)
+        if not isinstance(outcome, Outcome):
+            raise WorkerCrashedError(f"unexpected message from worker: {outcome!r}")
+        return outcome
+
+    async def _acquire(self, timeout: float) -> _Worker:
+        assert self._idle is not None, "WorkerPool.start() was not awaited"
+        if self._idle.empty() and len(self._workers) < self.max_workers:
+            self._spawn()
+        try:
+            return await asyncio.wait_for(self._idle.get(), timeout)
+        except TimeoutError:
+            raise PoolBusyError(f"no query worker became free within {timeout:g} s") from None
+
+    # -- worker management
+
+    def _spawn(self) -> None:
+        parent, child = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(
+            target=worker_main, args=(child, str(self.store_dir), self.prefixes),
+            name="hkkg-sparql-worker", daemon=True,
+        )
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        self._workers.add(worker)
+        self.spawned += 1
+        task = asyncio.get_running_loop().create_task(self._await_ready(worker))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _await_ready(self, worker: _Worker) -> None:
+        try:
+            message = await _receive(worker.conn)
+        except (EOFError, OSError):
+            log.error("SPARQL worker %s died while starting", worker.process.pid)
+            self._kill(worker)
+            self._forget(worker)
+            return
+        if message and message[0] == "ready" and self._idle is not None:
+            self._idle.put_nowait(worker)
+
+    def _kill(self, worker: _Worker) -> None:
+        if worker.process.pid is not None and worker.process.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.process.pid, signal.SIGKILL)
+            self.killed += 1
+
+    def _forget(self, worker: _Worker) -> None:
+        # The pipe is not closed here: a thread may still be blocked reading it
+        # (it gets EOF once the process is gone), and closing an fd under a
+        # reader could hand the number to a new pipe. The Connection closes
+        # itself when the last reference goes.
+        self._workers.discard(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and start a fresh one in its place."""
+        self._kill(worker)
+        self._forget(worker)
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(worker.process.join, 5))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        if len(self._workers) < self.size:
+            self._spawn()
