@@ -1,0 +1,259 @@
+"""The ``hkkg`` command: build, validate, query, export, serve, passages.
+
+Exit codes: 0 success (validate: conforms), 1 failure (validate: does not
+conform; build: refused), 2 error (bad input, bad usage, no store).
+Progress and timing go to stderr; results to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+import pyoxigraph as ox
+
+from graph.errors import BuildError, StoreNotBuilt
+from graph.settings import Settings
+
+EXPORT_FORMATS = {
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+    "ttl": ox.RdfFormat.TURTLE,
+    "jsonld": None,  # via rdflib, which writes JSON-LD with named graphs
+}
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.build import build
+
+    t0 = time.perf_counter()
+    try:
+        build(settings)
+    except BuildError as exc:
+        _err("build refused, nothing published:")
+        for p in exc.problems:
+            _err(f"  {p}")
+        return 1 if all(str(p.file) == "<shacl>" for p in exc.problems) else 2
+    _err(f"build done in {time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.build import validate_inputs
+
+    try:
+        _assembled, report = validate_inputs(settings)
+    except BuildError as exc:
+        for p in exc.problems:
+            _err(str(p))
+        return 2
+    if args.format == "json":
+        print(report.to_json())
+    elif args.format == "turtle":
+        print(report.graph.serialize(format="turtle"))
+    else:
+        print(f"Conforms (no violations): {report.conforms}")
+        print("Counts: " + ", ".join(f"{k} {v}" for k, v in report.counts.items()))
+        shown = [r for r in report.results() if args.all or r["severity"] != "Warning"
+                 or not (r["message"] or "").startswith("passage mentions")]
+        for r in shown:
+            print(f"[{r['severity']}] {r['focusNode']}: {r['message']}"
+                  + (f" (path {r['path']})" if r["path"] else ""))
+    return 0 if report.conforms else 1
+
+
+def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
+    from graph.store import EmbeddedStore
+
+    return EmbeddedStore.open_current(settings.resolved_store_dir)
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.namespaces import sparql_prologue
+
+    try:
+        st = _open_store(settings)
+    except StoreNotBuilt as exc:
+        _err(str(exc))
+        return 2
+    text = args.query
+    if text == "-":
+        text = sys.stdin.read()
+    if "PREFIX" not in text.upper():
+        text = sparql_prologue() + text
+    try:
+        result = st.query(text)
+    except SyntaxError as exc:
+        _err(f"malformed query: {exc}")
+        return 2
+    if isinstance(result, ox.QueryBoolean):
+        print(json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower())
+        return 0
+    if isinstance(result, ox.QueryTriples):
+        fmt = ox.RdfFormat.TURTLE
+        data = result.serialize(format=fmt)
+        sys.stdout.write(data.decode("utf-8") if data else "")
+        return 0
+    variables = [v.value for v in result.variables]
+    rows = [[_term(sol[v]) for v in variables] for sol in result]
+    if args.format == "json":
+        data = result_json(variables, rows)
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(variables)
+        w.writerows([["" if c is None else c for c in r] for r in rows])
+        sys.stdout.write(buf.getvalue())
+    else:
+        print(_table(variables, rows))
+    _err(f"{len(rows)} row(s)")
+    return 0
+
+
+def result_json(variables: list[str], rows: list[list[str | None]]) -> list[dict[str, str | None]]:
+    return [dict(zip(variables, r, strict=True)) for r in rows]
+
+
+def _term(term: object) -> str | None:
+    if term is None:
+        return None
+    value = getattr(term, "value", None)
+    return str(value) if value is not None else str(term)
+
+
+def _table(variables: list[str], rows: list[list[str | None]]) -> str:
+    cells = [[("" if c is None else c).replace("\n", " ")[:80] for c in r] for r in rows]
+    widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(variables)]
+    line = " | ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True))
+    sep = "-+-".join("-" * w for w in widths)
+    body = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join([line, sep, *body])
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        st = _open_store(settings)
+    except StoreNotBuilt as exc:
+        _err(str(exc))
+        return 2
+    fmt = EXPORT_FORMATS[args.format]
+    out = sys.stdout.buffer
+    if fmt is None:
+        from rdflib import Dataset
+
+        ds = Dataset()
+        ds.parse(data=st.dump(ox.RdfFormat.N_QUADS), format="nquads")
+        out.write(ds.serialize(format="json-ld").encode("utf-8"))
+    elif fmt == ox.RdfFormat.TURTLE:
+        # Turtle has no graphs: the union of all named graphs.
+        result = st.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        out.write(result.serialize(format=fmt) or b"")
+    else:
+        out.write(st.dump(fmt))
+    out.flush()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from graph.store import current_link
+
+    if not current_link(settings.resolved_store_dir).exists():
+        _err("no published store yet: building first")
+        code = cmd_build(args, settings)
+        if code:
+            return code
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    settings = settings.model_copy(update={"host": host, "port": port})
+    _err(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+def cmd_passages(args: argparse.Namespace, settings: Settings) -> int:
+    """List the passages of a document with their keys, for curators writing records."""
+    from loaders.documents import read_manifest
+
+    try:
+        docs = read_manifest(settings.records_dir, settings.sources_dir)
+    except BuildError as exc:
+        _err(str(exc))
+        return 2
+    if args.document not in docs:
+        _err(f"unknown document {args.document!r}; expected one of {sorted(docs)}")
+        return 2
+    for key, p in docs[args.document].passages.items():
+        text = docs[args.document].normalised[key]
+        print(f"{key:>6}  {p.kind:<9} lines {p.line_start}-{p.line_end}  {text[:100]}")
+    return 0
+
+
+def cmd_coverage(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.coverage import run_coverage
+
+    return run_coverage(args, settings)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hkkg",
+        description="HK Smart City Knowledge Graph: build, validate, query, export and serve. "
+        "Settings come from HKKG_* environment variables (HKKG_DATA_DIR, HKKG_STORE_DIR ...).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("build", help="load, validate and publish the graph (atomic)")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("validate", help="run the SHACL gate on the inputs and print the report; "
+                       "exit 0 conforms, 1 does not conform, 2 error")
+    p.add_argument("--format", choices=["text", "turtle", "json"], default="text")
+    p.add_argument("--all", action="store_true", help="text: also list unmentioned-passage warnings")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("query", help="run a SPARQL query on the published store "
+                       "(prefixes hksc:, id:, skos: ... are added when the query declares none)")
+    p.add_argument("query", help="the query text, or - to read it from stdin")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.set_defaults(func=cmd_query)
+    p = sub.add_parser("export", help="write the published graph to stdout")
+    p.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="trig")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("serve", help="serve the API (builds first when there is no store)")
+    p.add_argument("--host", default=None, help="bind address (default 127.0.0.1, HKKG_HOST)")
+    p.add_argument("--port", type=int, default=None, help="port (default 8000, HKKG_PORT)")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("coverage", help="report passages and numbers of the sources that no "
+                       "claim, mention or not-a-fact entry accounts for")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--document", default=None, help="only this document id")
+    p.set_defaults(func=cmd_coverage)
+    p = sub.add_parser("passages", help="list a document's passages and their keys")
+    p.add_argument("document", help="document id, e.g. 2024-07-12-legco-paper")
+    p.set_defaults(func=cmd_passages)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except Exception as exc:  # noqa: BLE001 - pydantic's message names the bad variable
+        _err(f"invalid settings: {exc}")
+        return 2
+    code: int = args.func(args, settings)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
