@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, VOID, XSD
 
 from graph import store
@@ -33,6 +33,7 @@ from graph.namespaces import (
 )
 from graph.settings import Settings
 from loaders.documents import document_triples, read_manifest
+from loaders.ignores import load_ignores
 from loaders.mentions import load_mentions
 from loaders.rdf_files import load_rdf_files
 from loaders.records import load_records
@@ -79,6 +80,7 @@ def assemble(settings: Settings, progress: Progress = _stderr) -> Assembled:
              f"{sum(len(d.passages) for d in docs.values())} passages")
     records = load_records(settings.records_dir, docs, vocab)
     out.graphs[GRAPH_RECORDS] = records.graph
+    out.graphs[ID["graph/not-a-fact"]] = load_ignores(settings.records_dir, docs)
     progress(f"records: {len(records.entities)} entities, {len(records.graph)} triples")
     tables = load_tables(docs, records, vocab)
     out.graphs[GRAPH_TABLES] = tables
@@ -137,14 +139,10 @@ def build(settings: Settings, progress: Progress = _stderr) -> Path:
 
 def write_store(path: Path, graphs: dict[URIRef, Graph]) -> None:
     """Write every graph as a named graph of a new Oxigraph store at ``path``."""
-    ds = Dataset()
-    for name, graph in graphs.items():
-        target = ds.graph(name)
-        for t in graph:
-            target.add(t)
-    data = ds.serialize(format="nquads").encode("utf-8")
     oxstore = ox.Store(str(path))
-    oxstore.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    for name, graph in graphs.items():
+        data = graph.serialize(format="nt", encoding="utf-8")
+        oxstore.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
     oxstore.flush()
     oxstore.optimize()
     del oxstore
