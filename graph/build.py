@@ -21,6 +21,7 @@ from graph import store
 from graph.derive import derive
 from graph.errors import BuildError, InputProblem
 from graph.gate import GateReport, run_gate
+from graph.ontology_docs import write_ontology_html
 from graph.namespaces import (
     GRAPH_MENTIONS,
     GRAPH_METADATA,
@@ -130,6 +131,7 @@ def build(settings: Settings, progress: Progress = _stderr) -> Path:
         assembled.graphs[GRAPH_VALIDATION] = report.graph
         write_store(path, assembled.graphs)
         store.publish(store_dir, path, keep=settings.keep_builds)
+        write_ontology_html(assembled.graphs[GRAPH_ONTOLOGY], store_dir)
     except BaseException:
         store.discard(path)
         raise

@@ -1,0 +1,47 @@
+"""The landing page and the live settings (with their descriptions)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from graph.settings import Settings
+
+router = APIRouter(tags=["meta"])
+
+
+@router.get("/", response_class=HTMLResponse)
+def index() -> str:
+    """A plain page pointing at what the service offers."""
+    links = [("/sparql", "SPARQL endpoint and query page"),
+             ("/def", "Ontology documentation (Turtle with Accept: text/turtle)"),
+             ("/settings", "Live settings with descriptions (JSON)"),
+             ("/healthz", "Health check"), ("/docs", "OpenAPI documentation")]
+    items = "".join(f'<li><a href="{href}">{escape(href)}</a>: {escape(text)}</li>'
+                    for href, text in links)
+    return ("<!doctype html><html lang=en><meta charset=utf-8>"
+            "<title>HK Smart City Knowledge Graph</title>"
+            "<h1>HK Smart City Knowledge Graph</h1>"
+            "<p>Hong Kong's digital-government and smart-city documents as a linked, "
+            f"validated, queryable graph.</p><ul>{items}</ul></html>")
+
+
+@router.get("/settings")
+def settings_json(request: Request) -> dict[str, dict[str, Any]]:
+    """Every setting: its live value, default, environment variable and description."""
+    settings: Settings = request.app.state.settings
+    out: dict[str, dict[str, Any]] = {}
+    for name, field in Settings.model_fields.items():
+        value = getattr(settings, name)
+        out[name] = {
+            "value": str(value) if value is not None and not isinstance(value, int | float | bool)
+            else value,
+            "default": None if field.default is None else str(field.default)
+            if not isinstance(field.default, int | float | bool) else field.default,
+            "env": f"HKKG_{name.upper()}",
+            "description": field.description,
+        }
+    return out
