@@ -166,9 +166,11 @@ def write_solutions(fmt: Format, variables: Sequence[str],
             ]},
         }
         if truncated:
-            doc["truncated"] = True
-            doc["note"] = (f"results truncated to the first {max_results} rows "
-                           "(setting HKKG_MAX_RESULTS)")
+            # In "head", the metadata part: strict streaming parsers (Oxigraph's)
+            # reject members after "results".
+            doc["head"]["truncated"] = True
+            doc["head"]["note"] = (f"results truncated to the first {max_results} rows "
+                                   "(setting HKKG_MAX_RESULTS)")
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
     if fmt.name == "xml":
         parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',

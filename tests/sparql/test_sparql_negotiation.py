@@ -1,0 +1,56 @@
+"""Format choice: q-values, wildcards, specific beats wildcard, format= wins."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
+from api.sparql.negotiation import NotAcceptableError, negotiate, negotiate_query
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    (None, "json"),
+    ("*/*", "json"),
+    ("application/sparql-results+xml", "xml"),
+    ("text/csv;q=0.5, text/tab-separated-values;q=0.9", "tsv"),
+    ("text/*;q=0.9, application/sparql-results+json;q=0.1", "csv"),
+    ("*/*;q=0.1, text/csv", "csv"),
+    ("application/json", "json"),
+    ("application/xml", "xml"),
+    ("*/*, application/sparql-results+json;q=0", "xml"),
+])
+def test_results_accept(accept: str | None, expected: str) -> None:
+    assert negotiate(RESULT_FORMATS, accept).name == expected
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    (None, "turtle"),
+    ("*/*", "turtle"),
+    ("application/ld+json", "jsonld"),
+    ("application/rdf+xml;q=0.9, application/n-quads", "nquads"),
+    ("application/trig, text/turtle;q=0.8", "trig"),
+    ("text/plain", "ntriples"),
+])
+def test_graph_accept(accept: str | None, expected: str) -> None:
+    assert negotiate(GRAPH_FORMATS, accept).name == expected
+
+
+def test_format_parameter_wins_over_accept() -> None:
+    assert negotiate(RESULT_FORMATS, "application/sparql-results+json", "csv").name == "csv"
+    assert negotiate(RESULT_FORMATS, None, "text/tab-separated-values").name == "tsv"
+    assert negotiate(GRAPH_FORMATS, "text/turtle", "nt").name == "ntriples"
+
+
+def test_nothing_fits_lists_the_offer() -> None:
+    with pytest.raises(NotAcceptableError) as err:
+        negotiate(RESULT_FORMATS, "image/png")
+    assert "text/csv" in err.value.offered
+    with pytest.raises(NotAcceptableError):
+        negotiate(RESULT_FORMATS, None, "turtle")  # a graph format for a SELECT
+
+
+def test_unknown_form_negotiates_both_kinds() -> None:
+    results, graph = negotiate_query(None, "text/turtle", None)
+    assert results is None and graph is not None and graph.name == "turtle"
+    results, graph = negotiate_query("SELECT", "*/*", None)
+    assert results is not None and results.name == "json" and graph is None

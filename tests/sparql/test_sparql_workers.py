@@ -1,0 +1,142 @@
+"""Hard time limits, isolation of slow queries, and store rebuilds.
+
+The slow query is an ORDER BY over a three-way cross join of the fixture
+store (~38 million rows): Oxigraph has to materialise it before the first row,
+so no cooperative deadline can stop it; only killing the process does."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import app_client, make_build, running_server, settings_for
+from sparql_data import TRIG
+
+SLOW = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g"
+ASK = "ASK { ?s ?p ?o }"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead too
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def _wait(predicate, seconds: float = 10.0) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_slow_query_is_killed_and_worker_replaced(sparql_store: Path) -> None:
+    settings = settings_for(sparql_store, query_timeout_s=1.5, query_workers=2,
+                            query_workers_burst=0)
+    with app_client(settings) as client:
+        pool = client.app.state.sparql.pool  # type: ignore[attr-defined]
+        assert _wait(lambda: pool.idle_count == 2)
+        before = pool.pids()
+        started = time.monotonic()
+        resp = client.post("/sparql", data={"query": SLOW})
+        elapsed = time.monotonic() - started
+        assert resp.status_code == 503, resp.text
+        assert resp.headers["content-type"] == "application/problem+json"
+        body = resp.json()
+        assert body["type"].endswith("query-timeout")
+        assert "HKKG_QUERY_TIMEOUT_S" in body["detail"] and body["setting"] == "HKKG_QUERY_TIMEOUT_S"
+        assert 1.4 < elapsed < 3.5
+        # The worker that ran it is gone and a fresh one took its place.
+        assert _wait(lambda: len(pool.pids()) == 2 and pool.idle_count == 2)
+        gone = set(before) - set(pool.pids())
+        assert len(gone) == 1
+        assert _wait(lambda: not any(_alive(pid) for pid in gone))
+        assert client.post("/sparql", data={"query": ASK}).json()["boolean"] is True
+
+        # timeout= lowers the limit ...
+        started = time.monotonic()
+        resp = client.post("/sparql", data={"query": SLOW, "timeout": "0.4"})
+        assert resp.status_code == 503 and resp.json()["timeout_s"] == 0.4
+        assert time.monotonic() - started < 1.3
+        # ... and never raises it.
+        started = time.monotonic()
+        resp = client.post("/sparql", data={"query": SLOW, "timeout": "100"})
+        assert resp.status_code == 503 and resp.json()["timeout_s"] == 1.5
+        assert time.monotonic() - started < 3.5
+        assert pool.killed == 3
+
+
+def _ask_latencies(endpoint: str, n: int) -> list[float]:
+    out = []
+    with httpx.Client(timeout=10) as http:
+        for _ in range(n):
+            started = time.monotonic()
+            resp = http.post(endpoint, data={"query": ASK},
+                             headers={"Accept": "application/sparql-results+json"})
+            out.append(time.monotonic() - started)
+            assert resp.json()["boolean"] is True
+    return out
+
+
+@pytest.mark.parametrize(("workers", "burst"), [(2, 0), (1, 1)])
+def test_slow_query_does_not_delay_others(sparql_store: Path, workers: int, burst: int) -> None:
+    """With two workers the ASK gets the free one; with one worker and a burst of
+    one, an extra worker is started for it."""
+    settings = settings_for(sparql_store, query_timeout_s=4.0, query_workers=workers,
+                            query_workers_burst=burst)
+    with running_server(settings) as url:
+        endpoint = url + "/sparql"
+        idle = _ask_latencies(endpoint, 20)
+        slow: dict[str, float] = {}
+
+        def run_slow() -> None:
+            with httpx.Client(timeout=30) as http:
+                resp = http.post(endpoint, data={"query": SLOW})
+            slow["status"] = resp.status_code
+            slow["ended"] = time.monotonic()
+
+        thread = threading.Thread(target=run_slow)
+        thread.start()
+        time.sleep(0.3)
+        busy = _ask_latencies(endpoint, 20)
+        asks_done = time.monotonic()
+        thread.join()
+    assert slow["status"] == 503  # it really ran for the whole limit
+    assert asks_done < slow["ended"]  # the ASKs were not queued behind it
+    first = busy[0] if burst else None
+    steady = busy[1:] if burst else busy
+    assert statistics.median(steady) < 4 * statistics.median(idle) + 0.05, (idle, busy)
+    assert max(steady) < 1.0
+    if first is not None:
+        assert first < 2.5  # includes starting the extra worker
+
+
+def test_rebuilt_store_is_picked_up(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    make_build(store_dir, TRIG, name="a")
+    settings = settings_for(store_dir, query_workers=2, query_workers_burst=0)
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    def counts(client) -> set[int]:  # noqa: ANN001
+        return {int(client.post("/sparql", data={"query": query}).json()
+                    ["results"]["bindings"][0]["n"]["value"]) for _ in range(6)}
+
+    extra = ('<https://w3id.org/hk-smartcity/id/graph/new> { <http://e/s> <http://e/p> 1, 2, 3 . }')
+    with app_client(settings) as client:
+        (n_before,) = counts(client)
+        sd_before = client.get("/sparql", headers={"Accept": "text/turtle"}).text
+        make_build(store_dir, TRIG + extra, name="b")
+        assert counts(client) == {n_before + 3}  # every worker reopened
+        sd_after = client.get("/sparql", headers={"Accept": "text/turtle"}).text
+        assert "graph/new" not in sd_before and "graph/new" in sd_after
