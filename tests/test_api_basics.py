@@ -1,0 +1,54 @@
+"""Health, ontology, settings and the error shape of the service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from graph.settings import Settings
+
+
+def test_healthz_ok(built_settings: Settings) -> None:
+    with TestClient(create_app(built_settings)) as client:
+        r = client.get("/healthz")
+        assert r.status_code == 200 and r.json()["status"] == "ok"
+
+
+def test_healthz_without_store_is_problem(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, store_dir=tmp_path / "store")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        r = client.get("/healthz")
+        assert r.status_code == 503
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["status"] == 503 and "hkkg build" in r.json()["detail"]
+
+
+def test_unknown_path_is_problem_json(built_settings: Settings) -> None:
+    with TestClient(create_app(built_settings)) as client:
+        r = client.get("/no/such/thing")
+        assert r.status_code == 404
+        assert r.headers["content-type"].startswith("application/problem+json")
+        body = r.json()
+        assert set(body) >= {"type", "title", "status", "detail"}
+
+
+def test_ontology_turtle_and_html(built_settings: Settings) -> None:
+    with TestClient(create_app(built_settings)) as client:
+        ttl = client.get("/def", headers={"Accept": "text/turtle"})
+        assert ttl.status_code == 200 and "hksc:Observation a owl:Class" in ttl.text
+        html = client.get("/def", headers={"Accept": "text/html"})
+        assert html.status_code == 200 and "Observation" in html.text
+        term = client.get("/def/Observation", follow_redirects=False)
+        assert term.status_code == 303 and term.headers["location"] == "/def#Observation"
+
+
+def test_every_setting_is_documented(built_settings: Settings) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    with TestClient(create_app(built_settings)) as client:
+        live = client.get("/settings").json()
+    assert set(live) == set(Settings.model_fields)
+    for name, info in live.items():
+        assert info["description"], f"setting {name} has no description"
+        assert info["env"] in readme, f"{info['env']} missing from README"

@@ -1,0 +1,119 @@
+"""The hkkg command as a user runs it: exit codes, formats, messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import data_copy
+
+from graph.settings import Settings
+
+HKKG = [sys.executable, "-m", "graph.cli"]
+
+
+def run(args: list[str], settings: Settings, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, HKKG_DATA_DIR=str(settings.data_dir),
+               HKKG_STORE_DIR=str(settings.resolved_store_dir))
+    return subprocess.run(HKKG + args, input=stdin, capture_output=True, text=True, env=env,
+                          timeout=120, check=False)
+
+
+def test_help_lists_every_verb(built_settings: Settings) -> None:
+    out = run(["--help"], built_settings)
+    assert out.returncode == 0
+    for verb in ("build", "validate", "query", "export", "serve", "passages", "coverage"):
+        assert verb in out.stdout
+
+
+def test_query_table_json_csv(built_settings: Settings) -> None:
+    q = ("SELECT ?doc WHERE { ?doc a hksc:SourceDocument } ORDER BY ?doc")
+    table = run(["query", q], built_settings)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[0].strip() == "doc"
+    assert "5 row(s)" in table.stderr
+    js = json.loads(run(["query", q, "--format", "json"], built_settings).stdout)
+    assert len(js) == 5 and js[0]["doc"].endswith("/source/2024-02-20-slides")
+    rows = list(csv.reader(io.StringIO(run(["query", q, "--format", "csv"], built_settings).stdout)))
+    assert rows[0] == ["doc"] and len(rows) == 6
+
+
+def test_query_from_stdin_and_ask(built_settings: Settings) -> None:
+    out = run(["query", "-"], built_settings, stdin="ASK { ?s a hksc:Passage }")
+    assert out.returncode == 0 and out.stdout.strip() == "true"
+
+
+def test_malformed_query_exits_2(built_settings: Settings) -> None:
+    out = run(["query", "SELECT WHERE {"], built_settings)
+    assert out.returncode == 2
+    assert "malformed query" in out.stderr
+
+
+def test_query_without_store_exits_2(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, store_dir=tmp_path / "none")
+    out = run(["query", "ASK {}"], settings)
+    assert out.returncode == 2 and "hkkg build" in out.stderr
+
+
+@pytest.mark.parametrize(("fmt", "marker"), [("trig", "GRAPH"), ("nq", " ."), ("ttl", ""),
+                                             ("jsonld", "@graph")])
+def test_export_formats(built_settings: Settings, fmt: str, marker: str) -> None:
+    out = run(["export", "--format", fmt], built_settings)
+    assert out.returncode == 0, out.stderr
+    if fmt == "trig":
+        assert "<https://w3id.org/hk-smartcity/id/graph/records>" in out.stdout
+    elif fmt == "jsonld":
+        doc = json.loads(out.stdout)
+        assert any("/id/graph/" in g.get("@id", "") for g in doc)
+    elif fmt == "ttl":
+        from rdflib import Graph
+
+        assert len(Graph().parse(data=out.stdout, format="turtle")) > 1000
+    else:
+        assert marker in out.stdout
+
+
+def test_validate_formats_and_exit_codes(built_settings: Settings, tmp_path: Path) -> None:
+    ok = run(["validate", "--format", "json"], built_settings)
+    assert ok.returncode == 0, ok.stderr
+    report = json.loads(ok.stdout)
+    assert report["conforms"] is True and report["counts"]["Violation"] == 0
+    text = run(["validate"], built_settings)
+    assert text.returncode == 0 and "Conforms (no violations): True" in text.stdout
+    ttl = run(["validate", "--format", "turtle"], built_settings)
+    assert "sh:ValidationReport" in ttl.stdout
+    # does not conform: a claim without source passage or quote
+    data = data_copy(tmp_path)
+    (data / "rdf").mkdir(exist_ok=True)
+    (data / "rdf" / "bad.ttl").write_text(
+        "<https://w3id.org/hk-smartcity/id/claim/x> a "
+        "<https://w3id.org/hk-smartcity/def/RelationClaim> .\n", encoding="utf-8")
+    broken = Settings(data_dir=data, store_dir=tmp_path / "store")
+    bad = run(["validate"], broken)
+    assert bad.returncode == 1
+    assert "[Violation] https://w3id.org/hk-smartcity/id/claim/x" in bad.stdout
+    # error: malformed input
+    (data / "rdf" / "bad.ttl").write_text("this is not turtle", encoding="utf-8")
+    err = run(["validate"], broken)
+    assert err.returncode == 2 and "rdf/bad.ttl" in err.stderr
+
+
+def test_passages_lists_keys(built_settings: Settings) -> None:
+    out = run(["passages", "2024-07-12-legco-paper"], built_settings)
+    assert out.returncode == 0
+    line = next(x for x in out.stdout.splitlines() if x.strip().startswith("10 "))
+    assert "paragraph" in line and "More than 380 online services" in line
+    assert run(["passages", "nope"], built_settings).returncode == 2
+
+
+def test_bad_setting_is_named(built_settings: Settings) -> None:
+    env = dict(os.environ, HKKG_QUERY_TIMEOUT_S="soon")
+    out = subprocess.run(HKKG + ["query", "ASK {}"], capture_output=True, text=True, env=env,
+                         timeout=60, check=False)
+    assert out.returncode == 2 and "query_timeout_s" in out.stderr
