@@ -21,7 +21,6 @@ from graph import store
 from graph.derive import derive
 from graph.errors import BuildError, InputProblem
 from graph.gate import GateReport, run_gate
-from graph.ontology_docs import write_ontology_html
 from graph.namespaces import (
     GRAPH_MENTIONS,
     GRAPH_METADATA,
@@ -32,8 +31,9 @@ from graph.namespaces import (
     HKSC,
     ID,
 )
+from graph.ontology_docs import write_ontology_html
 from graph.settings import Settings
-from loaders.documents import document_triples, read_manifest
+from loaders.documents import SourceDocument, document_triples, read_manifest
 from loaders.ignores import load_ignores
 from loaders.mentions import load_mentions
 from loaders.rdf_files import load_rdf_files
@@ -77,8 +77,7 @@ def assemble(settings: Settings, progress: Progress = _stderr) -> Assembled:
     sources = Graph()
     document_triples(docs, sources)
     out.graphs[GRAPH_SOURCES] = sources
-    progress(f"documents: {len(docs)} documents, "
-             f"{sum(len(d.passages) for d in docs.values())} passages")
+    progress(f"documents: {len(docs)} documents, {sum(len(d.passages) for d in docs.values())} passages")
     records = load_records(settings.records_dir, docs, vocab)
     out.graphs[GRAPH_RECORDS] = records.graph
     out.graphs[ID["graph/not-a-fact"]] = load_ignores(settings.records_dir, docs)
@@ -104,8 +103,10 @@ def validate_inputs(settings: Settings, progress: Progress = _stderr) -> tuple[A
     t0 = time.perf_counter()
     report = run_gate(assembled.union())
     assembled.report = report
-    progress(f"gate: {report.counts['Violation']} violations, {report.counts['Warning']} "
-             f"warnings, {report.counts['Info']} infos ({time.perf_counter() - t0:.1f}s)")
+    progress(
+        f"gate: {report.counts['Violation']} violations, {report.counts['Warning']} "
+        f"warnings, {report.counts['Info']} infos ({time.perf_counter() - t0:.1f}s)"
+    )
     return assembled, report
 
 
@@ -118,11 +119,13 @@ def build(settings: Settings, progress: Progress = _stderr) -> Path:
     assembled, report = validate_inputs(settings, progress)
     if not report.conforms:
         first = [r for r in report.results() if r["severity"] == "Violation"][:20]
-        raise BuildError([
-            InputProblem("<shacl>", None, f"{r['focusNode']}: {r['message']} (path {r['path']})")
-            for r in first
-        ] + [InputProblem("<shacl>", None,
-                          f"{report.counts['Violation']} violation(s): nothing published")])
+        raise BuildError(
+            [
+                InputProblem("<shacl>", None, f"{r['focusNode']}: {r['message']} (path {r['path']})")
+                for r in first
+            ]
+            + [InputProblem("<shacl>", None, f"{report.counts['Violation']} violation(s): nothing published")]
+        )
     store_dir = settings.resolved_store_dir
     store_dir.mkdir(parents=True, exist_ok=True)
     path = store.new_build_dir(store_dir)
@@ -150,7 +153,7 @@ def write_store(path: Path, graphs: dict[URIRef, Graph]) -> None:
     del oxstore
 
 
-def _metadata(docs: dict, graphs: dict[URIRef, Graph]) -> Graph:  # type: ignore[type-arg]
+def _metadata(docs: dict[str, SourceDocument], graphs: dict[URIRef, Graph]) -> Graph:
     """DCAT/VoID description of the build: sources with hashes, graphs, time."""
     g = Graph()
     now = datetime.now(UTC).replace(microsecond=0)

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from graph.errors import BuildError, StoreNotBuilt
 from graph.settings import Settings
+from graph.store import EmbeddedStore
 
 EXPORT_FORMATS = {
     "trig": ox.RdfFormat.TRIG,
@@ -63,17 +64,22 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"Conforms (no violations): {report.conforms}")
         print("Counts: " + ", ".join(f"{k} {v}" for k, v in report.counts.items()))
-        shown = [r for r in report.results() if args.all or r["severity"] != "Warning"
-                 or not (r["message"] or "").startswith("passage mentions")]
+        shown = [
+            r
+            for r in report.results()
+            if args.all
+            or r["severity"] != "Warning"
+            or not (r["message"] or "").startswith("passage mentions")
+        ]
         for r in shown:
-            print(f"[{r['severity']}] {r['focusNode']}: {r['message']}"
-                  + (f" (path {r['path']})" if r["path"] else ""))
+            print(
+                f"[{r['severity']}] {r['focusNode']}: {r['message']}"
+                + (f" (path {r['path']})" if r["path"] else "")
+            )
     return 0 if report.conforms else 1
 
 
-def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
-    from graph.store import EmbeddedStore
-
+def _open_store(settings: Settings) -> EmbeddedStore:
     return EmbeddedStore.open_current(settings.resolved_store_dir)
 
 
@@ -106,8 +112,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     variables = [v.value for v in result.variables]
     rows = [[_term(sol[v]) for v in variables] for sol in result]
     if args.format == "json":
-        data = result_json(variables, rows)
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json.dumps(result_json(variables, rows), ensure_ascii=False, indent=2))
     elif args.format == "csv":
         buf = io.StringIO()
         w = csv.writer(buf)
@@ -216,13 +221,19 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("build", help="load, validate and publish the graph (atomic)")
     p.set_defaults(func=cmd_build)
-    p = sub.add_parser("validate", help="run the SHACL gate on the inputs and print the report; "
-                       "exit 0 conforms, 1 does not conform, 2 error")
+    p = sub.add_parser(
+        "validate",
+        help="run the SHACL gate on the inputs and print the report; "
+        "exit 0 conforms, 1 does not conform, 2 error",
+    )
     p.add_argument("--format", choices=["text", "turtle", "json"], default="text")
     p.add_argument("--all", action="store_true", help="text: also list unmentioned-passage warnings")
     p.set_defaults(func=cmd_validate)
-    p = sub.add_parser("query", help="run a SPARQL query on the published store "
-                       "(prefixes hksc:, id:, skos: ... are added when the query declares none)")
+    p = sub.add_parser(
+        "query",
+        help="run a SPARQL query on the published store "
+        "(prefixes hksc:, id:, skos: ... are added when the query declares none)",
+    )
     p.add_argument("query", help="the query text, or - to read it from stdin")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.set_defaults(func=cmd_query)
@@ -233,8 +244,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="bind address (default 127.0.0.1, HKKG_HOST)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000, HKKG_PORT)")
     p.set_defaults(func=cmd_serve)
-    p = sub.add_parser("coverage", help="report passages and numbers of the sources that no "
-                       "claim, mention or not-a-fact entry accounts for")
+    p = sub.add_parser(
+        "coverage",
+        help="report passages and numbers of the sources that no "
+        "claim, mention or not-a-fact entry accounts for",
+    )
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--document", default=None, help="only this document id")
     p.set_defaults(func=cmd_coverage)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 from pyshacl import validate
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
+from rdflib.term import Node
 
 from graph.namespaces import SH
 
@@ -36,8 +37,8 @@ class GateReport:
     def results(self) -> list[dict[str, str | None]]:
         out = []
         for r in self.graph.subjects(RDF.type, SH.ValidationResult):
-            def val(p: object, r: object = r) -> str | None:
-                v = self.graph.value(r, p)  # type: ignore[arg-type]
+            def val(p: URIRef, r: Node = r) -> str | None:
+                v = self.graph.value(r, p)
                 return None if v is None else str(v)
             severity = val(SH.resultSeverity)
             out.append({

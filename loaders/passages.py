@@ -109,14 +109,12 @@ def segment_paper(text: str) -> list[Passage]:
     lines = text.split("\n")
     passages: list[Passage] = []
     paragraph: Passage | None = None
-    in_footnotes = False
     body_ended = False
     heading: str | None = None
     seen_numbered = False
     for block, _gap in _blocks(lines):
         first = block.lines[0].strip()
         if first == "---":
-            in_footnotes = True
             rest = block.lines[1:]
             if not rest:
                 continue
@@ -129,7 +127,6 @@ def segment_paper(text: str) -> list[Passage]:
                         heading)
             )
             continue
-        in_footnotes = False
         if "\t" in block.text:
             passages.append(Passage(f"l{block.start}", "table", block.start, block.end,
                                     [block.text], heading))

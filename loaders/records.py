@@ -32,15 +32,49 @@ from loaders.yamlio import LINE, load_yaml
 CURRENCIES = {"hkd": "HKD", "rmb": "CNY"}
 CLAIM_KINDS = ("figure", "relation", "event", "listing")
 ENTITY_KEYS = {
-    "id", "type", "label", "label_zh", "alt", "alt_zh", "description", "url",
-    "smart_area", "technology", "application_area", "status", "mentionable",
-    "event_kind", "event_object", "same_as", LINE,
+    "id",
+    "type",
+    "label",
+    "label_zh",
+    "alt",
+    "alt_zh",
+    "description",
+    "url",
+    "smart_area",
+    "technology",
+    "application_area",
+    "status",
+    "mentionable",
+    "event_kind",
+    "event_object",
+    "same_as",
+    LINE,
 }
-COMMON_CLAIM_KEYS = {"kind", "passage", "quote", "date", "modality", "uncertain", "note", "id",
-                     "verbatim", LINE}
+COMMON_CLAIM_KEYS = {
+    "kind",
+    "passage",
+    "quote",
+    "date",
+    "modality",
+    "uncertain",
+    "note",
+    "id",
+    "verbatim",
+    LINE,
+}
 CLAIM_KEYS = {
-    "figure": {"about", "measure", "value", "text_value", "unit", "qualifier", "context",
-               "smart_area", "technology", "pillar"},
+    "figure": {
+        "about",
+        "measure",
+        "value",
+        "text_value",
+        "unit",
+        "qualifier",
+        "context",
+        "smart_area",
+        "technology",
+        "pillar",
+    },
     "relation": {"subject", "predicate", "object"},
     "event": {"event", "qualifier"},
     "listing": {"subject", "role", "members", "exhaustive", "description"},
@@ -85,9 +119,7 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def load_records(
-    records_dir: Path, docs: dict[str, SourceDocument], vocab: Vocabulary
-) -> RecordSet:
+def load_records(records_dir: Path, docs: dict[str, SourceDocument], vocab: Vocabulary) -> RecordSet:
     """Read entities then claims; raise one BuildError listing every problem."""
     problems = _Problems()
     rs = RecordSet()
@@ -106,7 +138,11 @@ def load_records(
 
 
 def _load_entities(
-    path: Path, name: str, rs: RecordSet, vocab: Vocabulary, problems: _Problems,
+    path: Path,
+    name: str,
+    rs: RecordSet,
+    vocab: Vocabulary,
+    problems: _Problems,
     pending: list[tuple[str, dict[str, Any]]],
 ) -> None:
     data = load_yaml(path, name)
@@ -121,7 +157,9 @@ def _load_entities(
             continue
         unknown = set(rec) - ENTITY_KEYS
         if unknown:
-            problems.add(name, line, f"unknown key(s) {sorted(unknown)}; expected {sorted(ENTITY_KEYS - {LINE})}")
+            problems.add(
+                name, line, f"unknown key(s) {sorted(unknown)}; expected {sorted(ENTITY_KEYS - {LINE})}"
+            )
         ent_id, type_name, label = rec.get("id"), rec.get("type"), rec.get("label")
         if not ent_id or not type_name or not label:
             problems.add(name, line, "entity needs 'id', 'type' and 'label'")
@@ -132,7 +170,9 @@ def _load_entities(
             continue
         if ent_id in rs.entities:
             first = rs.entities[ent_id].where
-            problems.add(name, line, f"duplicate identifier {ent_id!r} (first defined at {first.file}:{first.line})")
+            problems.add(
+                name, line, f"duplicate identifier {ent_id!r} (first defined at {first.file}:{first.line})"
+            )
             continue
         cls = vocab.classes.get(str(type_name))
         if cls is None:
@@ -143,9 +183,9 @@ def _load_entities(
         zh = ([str(rec["label_zh"])] if rec.get("label_zh") else []) + [
             str(a) for a in rec.get("alt_zh", []) or []
         ]
-        rs.entities[ent_id] = Entity(iri, ent_id, cls, en, zh,
-                                     rec.get("mentionable", True) is not False,
-                                     InputProblem(name, line, ""))
+        rs.entities[ent_id] = Entity(
+            iri, ent_id, cls, en, zh, rec.get("mentionable", True) is not False, InputProblem(name, line, "")
+        )
         pending.append((name, rec))
         g.add((iri, RDF.type, cls))
         g.add((iri, RDFS.label, Literal(str(label), lang="en")))
@@ -177,7 +217,9 @@ _CONCEPT_FIELDS = {
 
 
 def _entity_references(
-    pending: list[tuple[str, dict[str, Any]]], rs: RecordSet, vocab: Vocabulary,
+    pending: list[tuple[str, dict[str, Any]]],
+    rs: RecordSet,
+    vocab: Vocabulary,
     problems: _Problems,
 ) -> None:
     """Second pass: concept and entity references, once every id is known."""
@@ -191,8 +233,9 @@ def _entity_references(
             for v in values if isinstance(values, list) else [values]:
                 concept = vocab.concepts(scheme).get(str(v))
                 if concept is None:
-                    problems.add(name, line, f"unknown {key} {v!r}; "
-                                 f"expected one of {sorted(vocab.concepts(scheme))}")
+                    problems.add(
+                        name, line, f"unknown {key} {v!r}; expected one of {sorted(vocab.concepts(scheme))}"
+                    )
                 else:
                     rs.graph.add((ent.iri, prop, concept))
         obj = rec.get("event_object")
@@ -234,7 +277,9 @@ def _load_claims(
         return
     doc = docs.get(str(data["document"]))
     if doc is None:
-        problems.add(name, data.get(LINE, 1), f"unknown document {data['document']!r}; expected one of {sorted(docs)}")
+        problems.add(
+            name, data.get(LINE, 1), f"unknown document {data['document']!r}; expected one of {sorted(docs)}"
+        )
         return
     for rec in data["claims"]:
         line = rec.get(LINE) if isinstance(rec, dict) else None
@@ -275,12 +320,18 @@ def _claim(
         yield f"unknown passage {key!r} in document {doc.doc_id!r} (see `hkkg passages {doc.doc_id}`)"
         return
     if normalise(str(quote)) not in doc.normalised[key]:
-        yield (f"quote not found in passage {doc.doc_id}/p/{key} (lines "
-               f"{doc.passages[key].line_start}-{doc.passages[key].line_end}): {str(quote)[:120]!r}")
+        yield (
+            f"quote not found in passage {doc.doc_id}/p/{key} (lines "
+            f"{doc.passages[key].line_start}-{doc.passages[key].line_end}): {str(quote)[:120]!r}"
+        )
         return
     g = rs.graph
-    claim_type = {"figure": HKSC.Observation, "relation": HKSC.RelationClaim,
-                  "event": HKSC.DateClaim, "listing": HKSC.ListingClaim}[kind]
+    claim_type = {
+        "figure": HKSC.Observation,
+        "relation": HKSC.RelationClaim,
+        "event": HKSC.DateClaim,
+        "listing": HKSC.ListingClaim,
+    }[kind]
     content = repr(sorted((k, str(v)) for k, v in rec.items() if k != LINE)) + doc.doc_id
     claim_id = str(rec.get("id") or hashlib.sha256(content.encode()).hexdigest()[:12])
     c = ID[f"claim/{doc.doc_id}/{claim_id}"]
@@ -323,26 +374,35 @@ def _claim(
         if "value" in rec:
             value = _number(rec["value"])
             if value is None:
-                errors.append(f"unparseable amount {rec['value']!r}: expected a number such as 3000000000 or 2.5")
+                errors.append(
+                    f"unparseable amount {rec['value']!r}: expected a number such as 3000000000 or 2.5"
+                )
             else:
                 triples.append((c, HKSC.value, value))
                 if unit_name in CURRENCIES:
                     money = BNode()
-                    triples += [(c, HKSC.amount, money), (money, RDF.type, SCHEMA.MonetaryAmount),
-                                (money, SCHEMA.value, value),
-                                (money, SCHEMA.currency, Literal(CURRENCIES[unit_name]))]
+                    triples += [
+                        (c, HKSC.amount, money),
+                        (money, RDF.type, SCHEMA.MonetaryAmount),
+                        (money, SCHEMA.value, value),
+                        (money, SCHEMA.currency, Literal(CURRENCIES[unit_name])),
+                    ]
         elif "text_value" in rec:
             triples.append((c, HKSC.textValue, Literal(str(rec["text_value"]))))
         elif not rec.get("uncertain"):
-            errors.append("figure claim needs 'value' (or 'text_value', or 'uncertain: true' for a garbled figure)")
+            errors.append(
+                "figure claim needs 'value' (or 'text_value', or 'uncertain: true' for a garbled figure)"
+            )
         if not rec.get("verbatim"):
             errors.append("figure claim needs 'verbatim', the figure as the source words it")
         if rec.get("qualifier"):
             q = concept("qualifier", rec["qualifier"], "qualifier")
             if q is not None:
                 triples.append((c, HKSC.qualifier, q))
-        for key_name, (scheme, prop) in (("smart_area", _CONCEPT_FIELDS["smart_area"]),
-                                         ("technology", _CONCEPT_FIELDS["technology"])):
+        for key_name, (scheme, prop) in (
+            ("smart_area", _CONCEPT_FIELDS["smart_area"]),
+            ("technology", _CONCEPT_FIELDS["technology"]),
+        ):
             if rec.get(key_name):
                 found = concept(scheme, rec[key_name], key_name)
                 if found is not None:
@@ -357,10 +417,16 @@ def _claim(
         subject, obj = need_ref("subject"), need_ref("object")
         pred = vocab.relations.get(str(rec.get("predicate")))
         if pred is None:
-            errors.append(f"unknown predicate {rec.get('predicate')!r}; expected one of {sorted(vocab.relations)}")
+            errors.append(
+                f"unknown predicate {rec.get('predicate')!r}; expected one of {sorted(vocab.relations)}"
+            )
         if subject is not None and obj is not None and pred is not None:
-            triples += [(c, HKSC.about, subject), (c, RDF.subject, subject),
-                        (c, HKSC.claimPredicate, pred), (c, HKSC.claimObject, obj)]
+            triples += [
+                (c, HKSC.about, subject),
+                (c, RDF.subject, subject),
+                (c, HKSC.claimPredicate, pred),
+                (c, HKSC.claimObject, obj),
+            ]
     elif kind == "event":
         event = need_ref("event")
         if event is not None:

@@ -51,17 +51,30 @@ def _cells(line: str) -> list[str]:
 
 
 def _tables(doc: SourceDocument, header_contains: str) -> list[Passage]:
-    return [p for p in doc.passages.values()
-            if p.kind == "table" and header_contains.casefold() in fold(p.blocks[0].split("\n")[0])]
+    return [
+        p
+        for p in doc.passages.values()
+        if p.kind == "table" and header_contains.casefold() in fold(p.blocks[0].split("\n")[0])
+    ]
 
 
 def _row_quote(line: str) -> str:
     return " ".join(c for c in _cells(line) if c)
 
 
-def _observation(ctx: TableContext, passage: Passage, iri: URIRef, about: URIRef, measure: str,
-                 value: int | None, verbatim: str, quote: str, qualifier: str | None = None,
-                 text_value: str | None = None, ref_date: str | None = None) -> None:
+def _observation(
+    ctx: TableContext,
+    passage: Passage,
+    iri: URIRef,
+    about: URIRef,
+    measure: str,
+    value: int | None,
+    verbatim: str,
+    quote: str,
+    qualifier: str | None = None,
+    text_value: str | None = None,
+    ref_date: str | None = None,
+) -> None:
     g = ctx.graph
     g.add((iri, RDF.type, HKSC.Observation))
     g.add((iri, HKSC.about, about))
@@ -84,9 +97,14 @@ def _observation(ctx: TableContext, passage: Passage, iri: URIRef, about: URIRef
 
 def annex1(ctx: TableContext) -> None:
     """Progress of Blueprint 2.0 initiatives per smart area, as of end-June 2024."""
-    areas = {fold(str(label)): c for c, label in (
-        (c, lab) for c in ctx.vocab.concepts("smart-area").values()
-        for lab in ctx.vocab.graph.objects(c, SKOS.prefLabel))}
+    areas = {
+        fold(str(label)): c
+        for c, label in (
+            (c, lab)
+            for c in ctx.vocab.concepts("smart-area").values()
+            for lab in ctx.vocab.graph.objects(c, SKOS.prefLabel)
+        )
+    }
     blueprint = ID["blueprint/smart-city-blueprint-2"]
     measures = ("initiatives-completed-or-ongoing", "initiatives-in-progress", "initiatives-total")
     for passage in _tables(ctx.doc, "Smart areas"):
@@ -104,8 +122,17 @@ def annex1(ctx: TableContext) -> None:
             slug = re.sub(r"[^a-z0-9]+", "-", fold(label)).strip("-")
             for measure, number in zip(measures, numbers, strict=True):
                 iri = ID[f"claim/{PAPER}/annex1-{slug}-{measure}"]
-                _observation(ctx, passage, iri, blueprint, measure, int(number), number,
-                             _row_quote(line), ref_date="2024-06")
+                _observation(
+                    ctx,
+                    passage,
+                    iri,
+                    blueprint,
+                    measure,
+                    int(number),
+                    number,
+                    _row_quote(line),
+                    ref_date="2024-06",
+                )
                 ctx.graph.add((iri, HKSC.rowLabel, Literal(label)))
                 ctx.graph.add((iri, HKSC.context, blueprint))
                 if area is not None:
@@ -117,13 +144,20 @@ def annex1(ctx: TableContext) -> None:
 # Annex 2 rows: top-level technology from column 1 when present, then the
 # sub-technology from words of the description (the table nests them).
 _SUBTECH: list[tuple[str, str]] = [
-    ("chatbot", "chatbot"), ("predictive analysis", "predictive-analytics"),
-    ("video/image", "video-image-analysis"), ("speech-to-text", "speech-nlp"),
-    ("iam smart", "iam-smart-adoption"), ("data dashboard", "data-dashboard"),
+    ("chatbot", "chatbot"),
+    ("predictive analysis", "predictive-analytics"),
+    ("video/image", "video-image-analysis"),
+    ("speech-to-text", "speech-nlp"),
+    ("iam smart", "iam-smart-adoption"),
+    ("data dashboard", "data-dashboard"),
     ("internet of things", "iot-bim-rpa"),
 ]
-_TOPTECH = {"big data analytics / ai": "big-data-ai", "blockchain": "blockchain",
-            "geospatial analytics": "geospatial-analytics", "others": "other-technologies"}
+_TOPTECH = {
+    "big data analytics / ai": "big-data-ai",
+    "blockchain": "blockchain",
+    "geospatial analytics": "geospatial-analytics",
+    "others": "other-technologies",
+}
 
 
 def annex2(ctx: TableContext) -> None:
@@ -158,14 +192,25 @@ def annex2(ctx: TableContext) -> None:
                 continue
             members, unknown, exhaustive = _split_names(bds, labels)
             for n in unknown:
-                ctx.fail(passage, offset, f"unknown bureau/department {n!r}: add it to "
-                         "records/entities with this label")
+                ctx.fail(
+                    passage,
+                    offset,
+                    f"unknown bureau/department {n!r}: add it to records/entities with this label",
+                )
             tech = techs[tech_slug]
             key = f"annex2-l{passage.line_start + offset}"
             obs = ID[f"claim/{PAPER}/{key}-initiatives"]
-            _observation(ctx, passage, obs, tech, "initiatives",
-                         int(m.group(2).replace(" ", "").replace(",", "")), count,
-                         _quote_prefix(line), qualifier=m.group(1).lower())
+            _observation(
+                ctx,
+                passage,
+                obs,
+                tech,
+                "initiatives",
+                int(m.group(2).replace(" ", "").replace(",", "")),
+                count,
+                _quote_prefix(line),
+                qualifier=m.group(1).lower(),
+            )
             ctx.graph.add((obs, HKSC.technology, tech))
             ctx.graph.add((obs, HKSC.rowLabel, Literal(first or description[:80])))
             listing = ID[f"claim/{PAPER}/{key}-bds"]
@@ -218,8 +263,7 @@ def annex3(ctx: TableContext) -> None:
             ctx.graph.add((obs, HKSC.context, index))
             for pillar, rating in zip(pillars, ratings, strict=True):
                 r = ID[f"claim/{PAPER}/annex3-{slug}-{fold(pillar)}"]
-                _observation(ctx, passage, r, city, "rating", None, rating, quote,
-                             text_value=rating)
+                _observation(ctx, passage, r, city, "rating", None, rating, quote, text_value=rating)
                 ctx.graph.add((r, HKSC.context, index))
                 ctx.graph.add((r, HKSC.pillar, Literal(pillar)))
 
@@ -240,15 +284,20 @@ def _split_names(text: str, labels: dict[str, URIRef]) -> tuple[list[URIRef], li
         if folded.rstrip(".") == "etc":
             exhaustive = False
             break
-        match = next((lab for lab in by_length
-                      if folded.startswith(lab) and folded[len(lab):len(lab) + 1] in ("", ",")),
-                     None)
+        match = next(
+            (
+                lab
+                for lab in by_length
+                if folded.startswith(lab) and folded[len(lab) : len(lab) + 1] in ("", ",")
+            ),
+            None,
+        )
         if match is None:
             head, _, rest = rest.partition(",")
             unknown.append(head.strip())
         else:
             found.append(labels[match])
-            rest = rest[len(match):]
+            rest = rest[len(match) :]
             rest = rest[1:] if rest.startswith(",") else rest
         rest = rest.strip()
     return found, unknown, exhaustive
@@ -263,7 +312,9 @@ def _label_index(records: RecordSet) -> dict[str, URIRef]:
 
 
 TABLES: dict[str, Callable[[TableContext], None]] = {
-    "annex1": annex1, "annex2": annex2, "annex3": annex3,
+    "annex1": annex1,
+    "annex2": annex2,
+    "annex3": annex3,
 }
 
 

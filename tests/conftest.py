@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers import DATA_DIR
 
 from graph.build import build
 from graph.settings import Settings
 from graph.store import EmbeddedStore
-
-from helpers import DATA_DIR
 
 
 @pytest.fixture(scope="session")

@@ -19,10 +19,12 @@ HKKG = [sys.executable, "-m", "graph.cli"]
 
 
 def run(args: list[str], settings: Settings, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, HKKG_DATA_DIR=str(settings.data_dir),
-               HKKG_STORE_DIR=str(settings.resolved_store_dir))
-    return subprocess.run(HKKG + args, input=stdin, capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    env = dict(
+        os.environ, HKKG_DATA_DIR=str(settings.data_dir), HKKG_STORE_DIR=str(settings.resolved_store_dir)
+    )
+    return subprocess.run(
+        HKKG + args, input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False
+    )
 
 
 def test_help_lists_every_verb(built_settings: Settings) -> None:
@@ -33,7 +35,7 @@ def test_help_lists_every_verb(built_settings: Settings) -> None:
 
 
 def test_query_table_json_csv(built_settings: Settings) -> None:
-    q = ("SELECT ?doc WHERE { ?doc a hksc:SourceDocument } ORDER BY ?doc")
+    q = "SELECT ?doc WHERE { ?doc a hksc:SourceDocument } ORDER BY ?doc"
     table = run(["query", q], built_settings)
     assert table.returncode == 0, table.stderr
     assert table.stdout.splitlines()[0].strip() == "doc"
@@ -61,8 +63,9 @@ def test_query_without_store_exits_2(tmp_path: Path) -> None:
     assert out.returncode == 2 and "hkkg build" in out.stderr
 
 
-@pytest.mark.parametrize(("fmt", "marker"), [("trig", "GRAPH"), ("nq", " ."), ("ttl", ""),
-                                             ("jsonld", "@graph")])
+@pytest.mark.parametrize(
+    ("fmt", "marker"), [("trig", "GRAPH"), ("nq", " ."), ("ttl", ""), ("jsonld", "@graph")]
+)
 def test_export_formats(built_settings: Settings, fmt: str, marker: str) -> None:
     out = run(["export", "--format", fmt], built_settings)
     assert out.returncode == 0, out.stderr
@@ -92,8 +95,9 @@ def test_validate_formats_and_exit_codes(built_settings: Settings, tmp_path: Pat
     data = data_copy(tmp_path)
     (data / "rdf").mkdir(exist_ok=True)
     (data / "rdf" / "bad.ttl").write_text(
-        "<https://w3id.org/hk-smartcity/id/claim/x> a "
-        "<https://w3id.org/hk-smartcity/def/RelationClaim> .\n", encoding="utf-8")
+        "<https://w3id.org/hk-smartcity/id/claim/x> a <https://w3id.org/hk-smartcity/def/RelationClaim> .\n",
+        encoding="utf-8",
+    )
     broken = Settings(data_dir=data, store_dir=tmp_path / "store")
     bad = run(["validate"], broken)
     assert bad.returncode == 1
@@ -114,6 +118,7 @@ def test_passages_lists_keys(built_settings: Settings) -> None:
 
 def test_bad_setting_is_named(built_settings: Settings) -> None:
     env = dict(os.environ, HKKG_QUERY_TIMEOUT_S="soon")
-    out = subprocess.run(HKKG + ["query", "ASK {}"], capture_output=True, text=True, env=env,
-                         timeout=60, check=False)
+    out = subprocess.run(
+        HKKG + ["query", "ASK {}"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
     assert out.returncode == 2 and "query_timeout_s" in out.stderr

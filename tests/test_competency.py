@@ -30,8 +30,10 @@ def test_catalogue_has_a_query_per_question() -> None:
 
 
 def test_cq1_iam_smart_users_over_time(built_store: EmbeddedStore) -> None:
-    got = [(r["value"], r["qualifier"], r["document"].rsplit("/", 1)[-1], r["refDate"])
-           for r in run(built_store, "cq1-iam-smart-users")]
+    got = [
+        (r["value"], r["qualifier"], r["document"].rsplit("/", 1)[-1], r["refDate"])
+        for r in run(built_store, "cq1-iam-smart-users")
+    ]
     assert got == [
         ("2500000", "over", "2024-02-20-slides", "2024-02-20"),
         ("2700000", "over", "2024-07-12-legco-paper", "2024-07-01"),
@@ -46,19 +48,27 @@ def test_cq1_iam_smart_users_over_time(built_store: EmbeddedStore) -> None:
 
 
 def test_cq2_blueprint_progress_per_area(built_store: EmbeddedStore) -> None:
-    got = {r["area"]: (int(r["completedOrOngoing"]), int(r["inProgress"]), int(r["total"]))
-           for r in run(built_store, "cq2-blueprint-progress")}
+    got = {
+        r["area"]: (int(r["completedOrOngoing"]), int(r["inProgress"]), int(r["total"]))
+        for r in run(built_store, "cq2-blueprint-progress")
+    }
     assert got == {
-        "Smart Mobility": (28, 4, 32), "Smart Living": (15, 1, 16),
-        "Smart Environment": (20, 0, 20), "Smart People": (12, 0, 12),
-        "Smart Government": (31, 0, 31), "Smart Economy": (20, 0, 20),
-        "Total (stated)": (126, 5, 131), "Total (sum of rows)": (126, 5, 131),
+        "Smart Mobility": (28, 4, 32),
+        "Smart Living": (15, 1, 16),
+        "Smart Environment": (20, 0, 20),
+        "Smart People": (12, 0, 12),
+        "Smart Government": (31, 0, 31),
+        "Smart Economy": (20, 0, 20),
+        "Total (stated)": (126, 5, 131),
+        "Total (sum of rows)": (126, 5, 131),
     }
 
 
 def test_cq3_amounts_are_typed_money(built_store: EmbeddedStore) -> None:
-    got = {(r["thing"].removeprefix(ID), Decimal(r["amount"]), r["currency"])
-           for r in run(built_store, "cq3-funds-with-amounts")}
+    got = {
+        (r["thing"].removeprefix(ID), Decimal(r["amount"]), r["currency"])
+        for r in run(built_store, "cq3-funds-with-amounts")
+    }
     expected = {
         ("fund/ai-subsidy-scheme", Decimal(3_000_000_000), "HKD"),
         ("org/airdi", Decimal(1_000_000_000), "HKD"),
@@ -67,26 +77,39 @@ def test_cq3_amounts_are_typed_money(built_store: EmbeddedStore) -> None:
         ("fund/innohk", Decimal(10_000_000_000), "HKD"),
     }
     assert expected <= got
-    typed = rows(built_store, """
+    typed = rows(
+        built_store,
+        """
         PREFIX schema: <https://schema.org/>
-        SELECT (DATATYPE(?v) AS ?dt) WHERE { ?m a schema:MonetaryAmount ; schema:value ?v }""")
+        SELECT (DATATYPE(?v) AS ?dt) WHERE { ?m a schema:MonetaryAmount ; schema:value ?v }""",
+    )
     assert typed and {r["dt"] for r in typed} <= {
-        "http://www.w3.org/2001/XMLSchema#integer", "http://www.w3.org/2001/XMLSchema#decimal"}
+        "http://www.w3.org/2001/XMLSchema#integer",
+        "http://www.w3.org/2001/XMLSchema#decimal",
+    }
 
 
 def test_cq4_blockchain_bds_not_exhaustive(built_store: EmbeddedStore) -> None:
     got = run(built_store, "cq4-blockchain-bds")
     assert sorted(r["label"] for r in got) == [
-        "Correctional Services Department", "Fire Services Department",
-        "Independent Commission Against Corruption"]
+        "Correctional Services Department",
+        "Fire Services Department",
+        "Independent Commission Against Corruption",
+    ]
     assert {r["listIsExhaustive"] for r in got} == {"false"}
 
 
 def test_cq5_all_documents_mention_cdeg(built_store: EmbeddedStore) -> None:
-    got = {r["document"].removeprefix(ID + "source/") for r in
-           run(built_store, "cq5-documents-mentioning-cdeg")}
-    assert got == {"2024-02-20-slides", "2024-07-12-legco-paper", "2025-05-12-legco-paper",
-                   "2026-01-20-slides", "2026-03-06-slides"}
+    got = {
+        r["document"].removeprefix(ID + "source/") for r in run(built_store, "cq5-documents-mentioning-cdeg")
+    }
+    assert got == {
+        "2024-02-20-slides",
+        "2024-07-12-legco-paper",
+        "2025-05-12-legco-paper",
+        "2026-01-20-slides",
+        "2026-03-06-slides",
+    }
 
 
 def test_cq6_gba_standard_contract_dates(built_store: EmbeddedStore) -> None:
@@ -104,13 +127,13 @@ def test_cq6_gba_standard_contract_dates(built_store: EmbeddedStore) -> None:
 def test_cq7_rank_17_is_seoul(built_store: EmbeddedStore) -> None:
     got = run(built_store, "cq7-imd-rank-17")
     assert {r["label"] for r in got} == {"Seoul"}
-    assert {(r["pillar"], r["rating"]) for r in got} == {("Technologies", "AAA"),
-                                                         ("Structures", "BBB")}
+    assert {(r["pillar"], r["rating"]) for r in got} == {("Technologies", "AAA"), ("Structures", "BBB")}
 
 
 def test_cq8_both_corpid_claims_kept(built_store: EmbeddedStore) -> None:
-    got = [r for r in run(built_store, "cq8-who-runs-which-platform")
-           if r["platform"] == ID + "platform/corpid"]
+    got = [
+        r for r in run(built_store, "cq8-who-runs-which-platform") if r["platform"] == ID + "platform/corpid"
+    ]
     by_doc = {r["document"].removeprefix(ID + "source/"): r for r in got}
     assert by_doc["2024-07-12-legco-paper"]["organisation"] == ID + "org/ogcio"
     assert by_doc["2024-07-12-legco-paper"]["passage"].endswith("/p/11")
