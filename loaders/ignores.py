@@ -77,6 +77,10 @@ def _check(rec: Any, doc: SourceDocument, seen: dict[tuple[str, str], int | None
     if not key or text is None or str(text).strip() == "" or not str(rec.get("reason", "")).strip():
         out.append("ignore entry needs 'passage', 'text' and 'reason'")
         return out
+    if not isinstance(text, str):
+        out.append(f"'text' must be a quoted string (YAML reads {text!r} as a "
+                   f"{type(text).__name__}): write text: \"{text}\" as the source prints it")
+        return out
     if key not in doc.passages:
         out.append(f"unknown passage {key!r} in document {doc.doc_id!r} "
                    f"(see `hkkg passages {doc.doc_id}`)")
