@@ -17,7 +17,8 @@ Numbers
     "HKGAI V1"), digits in web addresses (``www...``, ``http...``,
     ``...gov.hk``) and in ISO/IEC standard identifiers ("ISO/IEC
     27001:2022"); footnote markers are removed by normalisation. Years count
-    as numbers.
+    as numbers. The number that opens a LegCo paragraph ("10.") is the
+    paragraph's key, not a figure, and is skipped.
 
     A number is accounted for when a claim derived from the same passage has
     it in its quote or ``verbatim`` (as a whole number: "20" is not in
@@ -54,6 +55,7 @@ _EXCLUDED = [
 _NUMBER = re.compile(
     r"(?<!\w)(?:\d{1,3}(?:[ ,]\d{3}(?!\d))+|\d+)(?:\.\d+)*(?:st|nd|rd|th|bn|[KMB])?(?!\w)"
 )
+_PARA_NUMBER = re.compile(r"^\W*\d{1,3}\.(?=\s)")
 _SUFFIX = re.compile(r"(st|nd|rd|th|bn|[KMB])$")
 
 
@@ -195,6 +197,8 @@ def document_coverage(doc: SourceDocument, graph: Graph,
                 "passage": key, "lines": f"{passage.line_start}-{passage.line_end}",
                 "text": doc.normalised[key][:100]})
         for line_no, line in _block_lines(doc, key):
+            if passage.kind == "paragraph" and line_no == passage.line_start:
+                line = _PARA_NUMBER.sub("", line, count=1)
             for number in numbers_in(line):
                 cov.numbers += 1
                 if whole or _accounted(number, e):
