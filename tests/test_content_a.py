@@ -1,0 +1,127 @@
+"""Content of the 2024-02 slides and the 2024-07 and 2025-05 LegCo papers (content helper A).
+
+Built with ``graph.build.assemble`` from the project's data: sample claims carry
+a quote found in the passage they cite and the value the source gives; the
+three documents are fully covered (`hkkg coverage`); a bad not-a-fact entry
+stops the build naming file and line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import DATA_DIR, data_copy
+from rdflib import Graph, Literal
+from rdflib.namespace import PROV
+
+from graph.build import Assembled, assemble
+from graph.coverage import coverage
+from graph.errors import BuildError
+from graph.namespaces import HKSC, ID, OA
+from graph.settings import Settings
+from loaders.documents import SourceDocument, read_manifest
+from loaders.text import normalise
+
+MINE = ("2024-02-20-slides", "2024-07-12-legco-paper", "2025-05-12-legco-paper")
+
+# (document, claim id, passage key, value or None)
+SAMPLE = [
+    ("2024-02-20-slides", "open-data-datasets-2023", "l194", 5300),
+    ("2024-02-20-slides", "it-lab-funding", "l339", 500000000),
+    ("2024-02-20-slides", "stem-interns-2027-target", "l351", 5000),
+    ("2024-02-20-slides", "gba-mou-signed", "l398", None),
+    ("2024-07-12-legco-paper", "fps-transactions", "18", 1706000000),
+    ("2024-07-12-legco-paper", "it-fund-grants", "15", 680000000),
+    ("2024-07-12-legco-paper", "hk-rank-global", "22", 20),
+    ("2024-07-12-legco-paper", "blueprint-2-in-progress", "l156", None),
+    ("2025-05-12-legco-paper", "cdeg-exchanges-2025-04", "16", 20000000),
+    ("2025-05-12-legco-paper", "iam-smart-annual-usage-target-2025", "7", 17500000),
+    ("2025-05-12-legco-paper", "aisc-first-phase-power", "20", 1300),
+    ("2025-05-12-legco-paper", "corpid-18-months", "12", 18),
+]
+
+
+@pytest.fixture(scope="module")
+def assembled(tmp_path_factory: pytest.TempPathFactory) -> Assembled:
+    settings = Settings(data_dir=DATA_DIR, store_dir=tmp_path_factory.mktemp("store"))
+    return assemble(settings, progress=lambda _m: None)
+
+
+@pytest.fixture(scope="module")
+def union(assembled: Assembled) -> Graph:
+    return assembled.union()
+
+
+@pytest.fixture(scope="module")
+def docs() -> dict[str, SourceDocument]:
+    return read_manifest(DATA_DIR / "records", DATA_DIR / "sources")
+
+
+@pytest.mark.parametrize(("doc_id", "claim_id", "key", "value"), SAMPLE)
+def test_sample_claim_quote_is_in_its_passage(union: Graph, docs: dict[str, SourceDocument],
+                                              doc_id: str, claim_id: str, key: str,
+                                              value: int | None) -> None:
+    claim = ID[f"claim/{doc_id}/{claim_id}"]
+    doc = docs[doc_id]
+    assert (claim, PROV.wasDerivedFrom, doc.passage_iri(key)) in union
+    quotes = [str(q) for t in union.objects(claim, HKSC.evidence)
+              for s in union.objects(t, OA.hasSelector) for q in union.objects(s, OA.exact)]
+    assert len(quotes) == 1
+    assert normalise(quotes[0]) in doc.normalised[key]
+    if value is not None:
+        assert [int(v) for v in union.objects(claim, HKSC.value)] == [value]
+
+
+def test_garbled_figure_kept_without_value(union: Graph) -> None:
+    claim = ID["claim/2024-02-20-slides/it-lab-students-garbled"]
+    assert (claim, HKSC.uncertain, Literal(True)) in union
+    assert list(union.objects(claim, HKSC.value)) == []
+    assert [str(v) for v in union.objects(claim, HKSC.verbatim)] == ["> 300 0000 students"]
+
+
+def test_target_distinct_from_achieved(union: Graph) -> None:
+    target = ID["claim/2025-05-12-legco-paper/iam-smart-annual-usage-target-2025"]
+    achieved = ID["claim/2025-05-12-legco-paper/iam-smart-annual-usage-2024"]
+    assert (target, HKSC.modality, ID["modality/target"]) in union
+    assert (achieved, HKSC.modality, ID["modality/achieved"]) in union
+
+
+def test_my_documents_are_fully_covered(union: Graph, docs: dict[str, SourceDocument]) -> None:
+    for result in coverage({d: docs[d] for d in MINE}, union):
+        assert result.uncovered_passages == [], result.doc_id
+        assert result.unaccounted_numbers == [], result.doc_id
+        assert result.passages_covered == result.passages > 0
+        assert result.numbers_accounted == result.numbers > 0
+
+
+def test_not_a_fact_entries_are_in_the_graph(assembled: Assembled,
+                                             docs: dict[str, SourceDocument]) -> None:
+    g = assembled.graphs[ID["graph/not-a-fact"]]
+    closing = [n for n in g.subjects(HKSC.verbatim, Literal("Thank you"))]
+    assert len(closing) == 1
+    assert (closing[0], PROV.wasDerivedFrom, docs["2024-02-20-slides"].passage_iri("l434")) in g
+
+
+def _bad_ignore(tmp_path: Path, body: str) -> BuildError:
+    data = data_copy(tmp_path)
+    path = data / "records" / "ignore" / "2024-02-20-slides.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + body, encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        assemble(Settings(data_dir=data, store_dir=tmp_path / "store"), progress=lambda _m: None)
+    return info.value
+
+
+def test_ignore_text_not_in_passage_fails_with_file_and_line(tmp_path: Path) -> None:
+    original = (DATA_DIR / "records" / "ignore" / "2024-02-20-slides.yaml").read_text(encoding="utf-8")
+    line = original.count("\n") + 1
+    err = _bad_ignore(tmp_path, "- passage: l61\n  text: \"4.5 million\"\n  reason: test\n")
+    [problem] = err.problems
+    assert str(problem.file) == "records/ignore/2024-02-20-slides.yaml"
+    assert problem.line == line
+    assert "text not found in passage 2024-02-20-slides/p/l61" in problem.message
+
+
+def test_ignore_unquoted_number_fails(tmp_path: Path) -> None:
+    err = _bad_ignore(tmp_path, "- passage: l240\n  text: 2.\n  reason: test\n")
+    assert any("quoted string" in p.message for p in err.problems)
