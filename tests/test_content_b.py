@@ -1,0 +1,188 @@
+"""Content of the two 2026 DPO slide decks (content helper B).
+
+Built with ``graph.build.assemble`` from the project's data: sample claims cite
+the passage they come from, carry a quote found in that passage's normalised
+text and the value and qualifier the slide gives; amounts are typed money;
+targets and plans stay apart from achieved figures; platforms the slides name
+in Chinese carry that label; both decks are fully covered (`hkkg coverage`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from helpers import DATA_DIR
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, SKOS
+from rdflib.term import Node
+
+from graph.build import Assembled, assemble
+from graph.coverage import coverage
+from graph.namespaces import HKSC, ID, OA, SCHEMA
+from graph.settings import Settings
+from loaders.documents import SourceDocument, read_manifest
+from loaders.text import normalise
+
+JAN, MAR = "2026-01-20-slides", "2026-03-06-slides"
+MINE = (JAN, MAR)
+
+# (document, claim id, passage key, value or None, qualifier or None)
+SAMPLE = [
+    (JAN, "rank-4th-global", "l17", 4, None),
+    (JAN, "rank-4th-global-ap", "l17", 2, None),
+    (JAN, "rank-4th-top5-talent", "l17", 5, "up-to"),
+    (JAN, "rank-19th-global", "l26", 19, None),
+    (JAN, "dpo-initiatives", "l72", 100, "over"),
+    (JAN, "iam-smart-services", "l76", 1300, "over"),
+    (JAN, "open-data-datasets", "l198", 5700, "over"),
+    (JAN, "open-data-providers", "l204", 110, None),
+    (JAN, "open-data-apis", "l211", 2500, "over"),
+    (JAN, "airdi-amount", "l361", 1000000000, None),
+    (JAN, "ai-catalogue-areas", "l119", 7, None),
+    (JAN, "hkgai-v1-launch", "l331", None, None),
+    (JAN, "gba-mou-signing", "l244", None, None),
+    (MAR, "imd-wdcr-rank", "l116", 4, None),
+    (MAR, "gii-cluster-rank", "l116", 1, None),
+    (MAR, "universities-qs-asia-top10", "l116", 5, None),
+    (MAR, "hkchat-users", "l268", 700000, "over"),
+    (MAR, "iam-smart-daily-usage", "l636", 180000, "over"),
+    (MAR, "iam-smart-services", "l636", 1400, "about"),
+    (MAR, "cdeg-transactions", "l599", 2000000, "about"),
+    (MAR, "open-data-downloads", "l536", 85000000000, "over"),
+    (MAR, "open-data-providers", "l550", 110, "over"),
+    (MAR, "sandy-ridge-term", "l370", 50, None),
+    (MAR, "raise-plus-amount", "l468", 10000000000, None),
+    (MAR, "genai-guideline-tiers", "l444", 4, None),
+    (MAR, "corpid-ready", "l774", None, None),
+]
+
+
+@pytest.fixture(scope="module")
+def assembled(tmp_path_factory: pytest.TempPathFactory) -> Assembled:
+    settings = Settings(data_dir=DATA_DIR, store_dir=tmp_path_factory.mktemp("store"))
+    return assemble(settings, progress=lambda _m: None)
+
+
+@pytest.fixture(scope="module")
+def union(assembled: Assembled) -> Graph:
+    return assembled.union()
+
+
+@pytest.fixture(scope="module")
+def docs() -> dict[str, SourceDocument]:
+    return read_manifest(DATA_DIR / "records", DATA_DIR / "sources")
+
+
+def _claim(doc_id: str, claim_id: str) -> URIRef:
+    return ID[f"claim/{doc_id}/{claim_id}"]
+
+
+def _members(g: Graph, claim: URIRef) -> set[Node]:
+    return set(g.objects(claim, HKSC.member))
+
+
+@pytest.mark.parametrize(("doc_id", "claim_id", "key", "value", "qualifier"), SAMPLE)
+def test_sample_claim(union: Graph, docs: dict[str, SourceDocument], doc_id: str,
+                      claim_id: str, key: str, value: int | None, qualifier: str | None) -> None:
+    claim = _claim(doc_id, claim_id)
+    doc = docs[doc_id]
+    assert (claim, HKSC.statedIn, doc.iri) in union
+    assert (claim, PROV.wasDerivedFrom, doc.passage_iri(key)) in union
+    quotes = [str(q) for t in union.objects(claim, HKSC.evidence)
+              for s in union.objects(t, OA.hasSelector) for q in union.objects(s, OA.exact)]
+    assert len(quotes) == 1
+    assert normalise(quotes[0]) in doc.normalised[key]
+    if value is not None:
+        assert [int(str(v)) for v in union.objects(claim, HKSC.value)] == [value]
+    expected_q = {ID[f"qualifier/{qualifier}"]} if qualifier else set()
+    assert set(union.objects(claim, HKSC.qualifier)) == expected_q
+
+
+def test_amounts_are_typed_hkd(union: Graph) -> None:
+    for doc_id, claim_id, amount in [(JAN, "airdi-amount", 1_000_000_000),
+                                     (MAR, "nias-amount", 10_000_000_000),
+                                     (MAR, "itif-amount", 10_000_000_000)]:
+        claim = _claim(doc_id, claim_id)
+        assert (claim, HKSC.unit, ID["unit/hkd"]) in union
+        [money] = list(union.objects(claim, HKSC.amount))
+        assert (money, RDF.type, SCHEMA.MonetaryAmount) in union
+        assert (money, SCHEMA.currency, Literal("HKD")) in union
+        assert [int(str(v)) for v in union.objects(money, SCHEMA.value)] == [amount]
+
+
+def test_figure_without_date_takes_the_document_date(union: Graph) -> None:
+    claim = _claim(MAR, "hkchat-users")
+    assert list(union.objects(claim, HKSC.refDate)) == [Literal(date(2026, 3, 6))]
+    assert (claim, HKSC.dateFromDocument, Literal(True)) in union
+    dated = _claim(MAR, "open-data-downloads")
+    assert list(union.objects(dated, HKSC.refDate)) == [Literal(date(2025, 1, 1))]
+    assert (dated, HKSC.dateFromDocument, Literal(False)) in union
+
+
+def test_targets_and_plans_stay_apart_from_achievements(union: Graph) -> None:
+    assert (_claim(JAN, "airdi-establishment"), HKSC.modality, ID["modality/target"]) in union
+    assert (_claim(MAR, "airdi-establishment"), HKSC.modality, ID["modality/planned"]) in union
+    assert (_claim(MAR, "corpid-ready"), HKSC.modality, ID["modality/planned"]) in union
+    assert (_claim(JAN, "corpid-sandbox-launch"), HKSC.modality, ID["modality/achieved"]) in union
+    assert (_claim(MAR, "ai-tool-box"), HKSC.modality, ID["modality/target"]) in union
+
+
+def test_ambiguous_chart_values_kept_verbatim_without_value(union: Graph) -> None:
+    for claim_id, verbatim in [("open-data-downloads-80", "80+ billion"),
+                               ("open-data-downloads-5", "~5 billion")]:
+        claim = _claim(JAN, claim_id)
+        assert (claim, HKSC.uncertain, Literal(True)) in union
+        assert list(union.objects(claim, HKSC.value)) == []
+        assert [str(v) for v in union.objects(claim, HKSC.verbatim)] == [verbatim]
+        assert list(union.objects(claim, HKSC.note))
+
+
+def test_index_named_only_where_the_slide_names_it(union: Graph) -> None:
+    assert (_claim(MAR, "imd-wdcr-rank"), HKSC.context, ID["index/imd-wdcr-2025"]) in union
+    assert list(union.objects(_claim(JAN, "rank-4th-global"), HKSC.context)) == []
+
+
+def test_chinese_labels_of_platforms_and_bodies(union: Graph) -> None:
+    expected = {
+        "platform/hkchat": "港話通", "platform/hkpilot": "港文通", "platform/hkmeeting": "港會通",
+        "platform/iam-smart": "智方便", "platform/csdi": "空間數據共享平台",
+        "platform/suishenban": "随申办", "org/dpo": "數字政策辦公室",
+        "org/hongkong-post": "香港郵政", "org/ha": "醫院管理局",
+        "org/hkgai": "香港生成式人工智能研發中心",
+    }
+    for ent, zh in expected.items():
+        assert Literal(zh, lang="zh-Hant") in set(union.objects(ID[ent], SKOS.prefLabel)), ent
+
+
+def test_catalogue_covers_seven_application_areas(union: Graph) -> None:
+    areas = set(union.objects(ID["platform/ai-solution-catalogue"], HKSC.applicationArea))
+    scheme = ID["ai-application-area"]
+    assert len(areas) == 7
+    assert areas == set(union.subjects(SKOS.inScheme, scheme))
+    for doc_id in MINE:
+        assert _members(union, _claim(doc_id, "ai-catalogue-area-list")) == areas
+
+
+def test_cdeg_exchanges_data_with_named_parties(union: Graph) -> None:
+    partners = set()
+    for c in union.subjects(HKSC.about, ID["platform/cdeg"]):
+        if (c, HKSC.statedIn, ID[f"source/{MAR}"]) in union and \
+                (c, HKSC.claimPredicate, HKSC.exchangesDataWith) in union:
+            partners |= set(union.objects(c, HKSC.claimObject))
+    assert {ID["org/land-registry"], ID["org/cr"], ID["org/hongkong-post"], ID["org/wsd"],
+            ID["platform/cdi"]} <= partners
+
+
+def test_ai_subsidy_scheme_serves_four_groups(union: Graph) -> None:
+    assert _members(union, _claim(JAN, "aiss-serves")) == {
+        ID["group/local-institutions"], ID["group/rd-centres"], ID["group/enterprises"],
+        ID["group/government-bds"]}
+
+
+def test_both_decks_fully_covered(union: Graph, docs: dict[str, SourceDocument]) -> None:
+    for result in coverage({d: docs[d] for d in MINE}, union):
+        assert result.uncovered_passages == [], result.doc_id
+        assert result.unaccounted_numbers == [], result.doc_id
+        assert result.passages_covered == result.passages > 0
+        assert result.numbers_accounted == result.numbers > 0
