@@ -63,11 +63,13 @@ FORM_TYPES = ("application/x-www-form-urlencoded",)
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 
-SD_FORMATS: dict[str, tuple[str, ox.RdfFormat | None]] = {
-    "text/turtle": ("turtle", ox.RdfFormat.TURTLE),
-    "application/ld+json": ("jsonld", ox.RdfFormat.JSON_LD),
-    "text/html": ("html", None),
+SD_FORMATS: dict[str, ox.RdfFormat | None] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/html": None,
 }
+SD_NAMES = {"turtle": "text/turtle", "ttl": "text/turtle", "jsonld": "application/ld+json",
+            "json-ld": "application/ld+json", "json": "application/ld+json", "html": "text/html"}
 
 
 class CorsRoute(APIRoute):
@@ -98,6 +100,10 @@ class Params:
 
     def all(self, name: str) -> list[str]:
         return [v for k, v in self.pairs if k == name]
+
+    def formats(self) -> list[str]:
+        """Values of ``format=`` and ``output=`` (the name other endpoints use)."""
+        return self.all("format") + self.all("output")
 
     def one(self, name: str) -> str | None:
         values = self.all(name)
@@ -204,7 +210,7 @@ class SparqlService:
             raise Problem(exc.status, str(exc), kind=exc.kind) from None
         try:
             results_fmt, graph_fmt = negotiate_query(info.form, request.headers.get("accept"),
-                                                     params.one("format"))
+                                                     params.formats())
         except NotAcceptableError as exc:
             raise Problem(406, f"{exc}; offered: {', '.join(exc.offered)}",
                           kind="not-acceptable", offered=exc.offered) from None
@@ -267,21 +273,17 @@ class SparqlService:
 
     async def describe(self, request: Request, params: Params) -> Response:
         offered = list(SD_FORMATS)
-        format_param = params.one("format")
-        if format_param in ("html", "turtle", "jsonld"):
-            media_type = next(k for k, v in SD_FORMATS.items() if v[0] == format_param)
-        else:
-            try:
-                media_type = _negotiate_simple(offered, request.headers.get("accept"),
-                                               format_param)
-            except NotAcceptableError as exc:
-                raise Problem(406, f"{exc}; offered: {', '.join(offered)}",
-                              kind="not-acceptable", offered=offered) from None
+        wanted = [SD_NAMES.get(v, v) for v in params.formats() if v.strip()]
+        try:
+            media_type = _negotiate_simple(offered, request.headers.get("accept"), wanted)
+        except NotAcceptableError as exc:
+            raise Problem(406, f"{exc}; offered: {', '.join(offered)}",
+                          kind="not-acceptable", offered=offered) from None
         headers = {"Vary": "Accept"}
         if media_type == "text/html":
             return HTMLResponse(self.page(request), headers=headers)
         endpoint = str(request.url.replace(query=None, fragment=None))
-        rdf_format = SD_FORMATS[media_type][1]
+        rdf_format = SD_FORMATS[media_type]
         assert rdf_format is not None
         graphs = await self.graph_sizes()
         body = service_description.render(endpoint, graphs, rdf_format)
@@ -335,14 +337,10 @@ def load_examples() -> list[Any]:
         return []
 
 
-def _negotiate_simple(offered: list[str], accept: str | None, format_param: str | None) -> str:
-    """Pick one of ``offered`` media types (first preferred) for the Accept header."""
-    if format_param:
-        if format_param in offered:
-            return format_param
-        raise NotAcceptableError(offered, f"format={format_param}")
+def _negotiate_simple(offered: list[str], accept: str | None, wanted: list[str]) -> str:
+    """Pick one of ``offered`` media types (first preferred) for Accept / format=."""
     fmts = tuple(formats.Format(m, m, "graph", "") for m in offered)
-    return negotiate(fmts, accept).media_type
+    return negotiate(fmts, accept, wanted).media_type
 
 
 def _check_iris(iris: list[str]) -> None:

@@ -78,12 +78,20 @@ def content_type(fmt: Format) -> str:
         else fmt.media_type
 
 
-def by_name(name: str) -> Format | None:
-    """The format called ``name`` (short name, synonym or media type)."""
-    key = name.strip().lower()
+# Short names that mean a graph format when the answer is a graph
+# (SPARQLWrapper sends format=xml / format=json for CONSTRUCT).
+GRAPH_SHORT_NAMES: dict[str, str] = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}
+
+
+def by_name(name: str, among: tuple[Format, ...] = ALL_FORMATS) -> Format | None:
+    """The format of ``among`` called ``name`` (short name, synonym, media type or alias)."""
+    key = name.split(";")[0].strip().lower()
     key = FORMAT_SYNONYMS.get(key, key)
-    for fmt in ALL_FORMATS:
+    for fmt in among:
         if key in (fmt.name, fmt.media_type):
+            return fmt
+    for fmt in among:
+        if key in fmt.aliases or GRAPH_SHORT_NAMES.get(key) == fmt.name and fmt.kind == "graph":
             return fmt
     return None
 

@@ -8,6 +8,8 @@ browser link or a download button cannot set headers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import mimeparse
 
 from api.sparql.formats import ALL_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Format, by_name
@@ -33,14 +35,20 @@ def _candidates(formats: tuple[Format, ...]) -> dict[str, Format]:
 
 
 def negotiate(formats: tuple[Format, ...], accept: str | None,
-              format_param: str | None = None) -> Format:
-    """The best of ``formats`` (first = preferred) for this request."""
+              format_params: Sequence[str] = ()) -> Format:
+    """The best of ``formats`` (first = preferred) for this request.
+
+    ``format_params`` are the values of ``format=`` / ``output=``; the first one
+    naming one of ``formats`` wins (clients such as SPARQLWrapper send several,
+    some empty or meant for the other kind of answer)."""
     offered = [f.media_type for f in formats]
-    if format_param:
-        fmt = by_name(format_param)
-        if fmt is None or fmt not in formats:
-            raise NotAcceptableError(offered, f"format={format_param}")
-        return fmt
+    wanted = [v for v in format_params if v.strip()]
+    if wanted:
+        for value in wanted:
+            fmt = by_name(value, formats)
+            if fmt is not None:
+                return fmt
+        raise NotAcceptableError(offered, "format=" + ",".join(wanted))
     if not accept or not accept.strip():
         return formats[0]
     table = _candidates(formats)
@@ -55,24 +63,25 @@ def negotiate(formats: tuple[Format, ...], accept: str | None,
 
 
 def negotiate_query(form: str | None, accept: str | None,
-                    format_param: str | None) -> tuple[Format | None, Format | None]:
+                    format_params: Sequence[str] = ()) -> tuple[Format | None, Format | None]:
     """Formats for a query of ``form`` (None = not known yet): (results, graph).
 
-    Raises NotAcceptableError when the form is known and nothing fits, or when the
-    form is unknown and neither kind fits."""
+    Raises NotAcceptableError when the form is known and nothing fits, or when
+    the form is unknown and neither kind fits."""
     if form in ("SELECT", "ASK"):
-        return negotiate(RESULT_FORMATS, accept, format_param), None
+        return negotiate(RESULT_FORMATS, accept, format_params), None
     if form in ("CONSTRUCT", "DESCRIBE"):
-        return None, negotiate(GRAPH_FORMATS, accept, format_param)
+        return None, negotiate(GRAPH_FORMATS, accept, format_params)
     results = graph = None
     try:
-        results = negotiate(RESULT_FORMATS, accept, format_param)
+        results = negotiate(RESULT_FORMATS, accept, format_params)
     except NotAcceptableError:
         pass
     try:
-        graph = negotiate(GRAPH_FORMATS, accept, format_param)
+        graph = negotiate(GRAPH_FORMATS, accept, format_params)
     except NotAcceptableError:
         pass
     if results is None and graph is None:
-        raise NotAcceptableError([f.media_type for f in ALL_FORMATS], accept or format_param or "")
+        raise NotAcceptableError([f.media_type for f in ALL_FORMATS],
+                                 accept or ",".join(format_params))
     return results, graph

@@ -36,9 +36,28 @@ def test_graph_accept(accept: str | None, expected: str) -> None:
 
 
 def test_format_parameter_wins_over_accept() -> None:
-    assert negotiate(RESULT_FORMATS, "application/sparql-results+json", "csv").name == "csv"
-    assert negotiate(RESULT_FORMATS, None, "text/tab-separated-values").name == "tsv"
-    assert negotiate(GRAPH_FORMATS, "text/turtle", "nt").name == "ntriples"
+    assert negotiate(RESULT_FORMATS, "application/sparql-results+json", ["csv"]).name == "csv"
+    assert negotiate(RESULT_FORMATS, None, ["text/tab-separated-values"]).name == "tsv"
+    assert negotiate(GRAPH_FORMATS, "text/turtle", ["nt"]).name == "ntriples"
+
+
+@pytest.mark.parametrize(("values", "results", "graph"), [
+    # what SPARQLWrapper sends (format=, output=, sometimes twice or empty)
+    (["json", "json"], "json", "jsonld"),
+    (["xml", "xml"], "xml", "rdfxml"),
+    (["tsv", "text/tab-separated-values", "tsv"], "tsv", None),
+    (["rdf+xml", "", "rdf+xml"], None, "rdfxml"),
+    (["json-ld", "", "json-ld"], None, "jsonld"),
+    (["turtle", "turtle"], None, "turtle"),
+])
+def test_format_values_of_real_clients(values: list[str], results: str | None,
+                                       graph: str | None) -> None:
+    for formats, expected in ((RESULT_FORMATS, results), (GRAPH_FORMATS, graph)):
+        if expected is None:
+            with pytest.raises(NotAcceptableError):
+                negotiate(formats, "*/*", values)
+        else:
+            assert negotiate(formats, "*/*", values).name == expected
 
 
 def test_nothing_fits_lists_the_offer() -> None:
@@ -46,11 +65,11 @@ def test_nothing_fits_lists_the_offer() -> None:
         negotiate(RESULT_FORMATS, "image/png")
     assert "text/csv" in err.value.offered
     with pytest.raises(NotAcceptableError):
-        negotiate(RESULT_FORMATS, None, "turtle")  # a graph format for a SELECT
+        negotiate(RESULT_FORMATS, None, ["turtle"])  # a graph format for a SELECT
 
 
 def test_unknown_form_negotiates_both_kinds() -> None:
-    results, graph = negotiate_query(None, "text/turtle", None)
+    results, graph = negotiate_query(None, "text/turtle")
     assert results is None and graph is not None and graph.name == "turtle"
-    results, graph = negotiate_query("SELECT", "*/*", None)
+    results, graph = negotiate_query("SELECT", "*/*")
     assert results is not None and results.name == "json" and graph is None

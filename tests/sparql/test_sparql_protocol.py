@@ -305,7 +305,7 @@ def test_service_description(client: TestClient, direct: ox.Store, accept: str |
     assert (service, SD.feature, SD.UnionDefaultGraph) in g
     assert (service, SD.resultFormat,
             rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_CSV")) in g
-    sizes = {str(g.value(ng, SD.name)): int(g.value(g.value(ng, SD.graph), VOID.triples))
+    sizes = {str(g.value(ng, SD.name)): int(str(g.value(g.value(ng, SD.graph), VOID.triples)))
              for ng in g.subjects(rdflib.RDF.type, SD.NamedGraph)}
     expected = {str(r[0][1])[1:-1]: int(str(r[1][1]).split('"')[1]) for r in direct_rows(
         direct, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
