@@ -138,7 +138,7 @@ def test_rdflib_select(live: Live, rdflib_graph: rdflib.Graph, name: str) -> Non
     query = SELECTS[name]
     result = rdflib_graph.query(query)
     variables = [str(v) for v in result.vars or []]
-    rows = [tuple((v, rdflib_term(row[v])) for v in variables)  # type: ignore[call-overload]
+    rows = [tuple((v, rdflib_term(row[v])) for v in variables)  # type: ignore[index,call-overload]
             for row in result]
     assert rows == direct_rows(live.store, query)
 
