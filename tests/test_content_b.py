@@ -149,7 +149,7 @@ def test_chinese_labels_of_platforms_and_bodies(union: Graph) -> None:
         "platform/iam-smart": "智方便", "platform/csdi": "空間數據共享平台",
         "platform/suishenban": "随申办", "org/dpo": "數字政策辦公室",
         "org/hongkong-post": "香港郵政", "org/ha": "醫院管理局",
-        "org/hkgai": "香港生成式人工智能研發中心",
+        "org/hkgai": "香港生成式人工智能研發中心", "platform/yue-sheng-shi": "粵省事",
     }
     for ent, zh in expected.items():
         assert Literal(zh, lang="zh-Hant") in set(union.objects(ID[ent], SKOS.prefLabel)), ent
