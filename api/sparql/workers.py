@@ -5,8 +5,8 @@ signals, so a thread or a cooperative deadline cannot stop an ``ORDER BY``
 over a cross join. Each query therefore runs in a separate process (spawn
 context, so no lock or thread state of the server is inherited) holding its own
 read-only store; when the time limit passes the process gets SIGKILL and a
-fresh one takes its place. The event loop never blocks: it waits for a
-worker's pipe to become readable with ``loop.add_reader``.
+fresh one takes its place. The event loop never blocks: it talks to each
+worker over a socket pair wrapped in asyncio streams.
 
 A worker checks before each query whether ``current`` points at another
 build and reopens the store if so, so a rebuild is picked up without restart.
@@ -19,7 +19,10 @@ import contextlib
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import signal
+import socket
+import struct
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -152,34 +155,43 @@ def worker_main(conn: Connection, store_dir: str, prefixes: dict[str, str]) -> N
 
 # ---------------------------------------------------------------- in the server
 
+_HEADER = struct.Struct("!i")
+_LONG_HEADER = struct.Struct("!Q")
+
+
 class _Worker:
-    def __init__(self, process: BaseProcess, conn: Connection):
+    """A worker process and the server's end of its socket, as asyncio streams.
+
+    The worker speaks ``multiprocessing.Connection`` (length-prefixed pickles);
+    the server reads and writes the same framing on asyncio streams, so waiting
+    for an answer never blocks the event loop or needs a thread."""
+
+    def __init__(self, process: BaseProcess, sock: socket.socket):
         self.process = process
-        self.conn = conn
+        self.sock = sock
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
 
+    async def connect(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(sock=self.sock)
 
-async def _readable(conn: Connection) -> None:
-    """Wait, without a thread, until ``conn`` has data (or is closed)."""
-    loop = asyncio.get_running_loop()
-    fut: asyncio.Future[None] = loop.create_future()
-    fd = conn.fileno()
+    def send(self, message: Any) -> None:
+        assert self.writer is not None
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self.writer.write(_HEADER.pack(len(data)) + data)
 
-    def _ready() -> None:
-        if not fut.done():
-            fut.set_result(None)
+    async def receive(self) -> Any:
+        assert self.reader is not None
+        (size,) = _HEADER.unpack(await self.reader.readexactly(_HEADER.size))
+        if size == -1:
+            (size,) = _LONG_HEADER.unpack(await self.reader.readexactly(_LONG_HEADER.size))
+        return pickle.loads(await self.reader.readexactly(size))
 
-    loop.add_reader(fd, _ready)
-    try:
-        await fut
-    finally:
-        loop.remove_reader(fd)
-
-
-async def _receive(conn: Connection) -> Any:
-    await _readable(conn)
-    # The first bytes are there; a large answer may still be arriving, so the
-    # blocking read happens off the event loop.
-    return await asyncio.to_thread(conn.recv)
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        else:
+            self.sock.close()
 
 
 class WorkerPool:
@@ -216,15 +228,13 @@ class WorkerPool:
     async def close(self) -> None:
         """Ask every worker to stop; kill those that do not within a second."""
         for w in list(self._workers):
-            with contextlib.suppress(OSError, ValueError):
-                w.conn.send(None)
+            with contextlib.suppress(OSError, AssertionError):
+                w.send(None)
         for w in list(self._workers):
             await asyncio.to_thread(w.process.join, 1.0)
             if w.process.is_alive():
                 self._kill(w)
             self._forget(w)
-            with contextlib.suppress(OSError):
-                w.conn.close()
         for task in list(self._tasks):
             task.cancel()
 
@@ -244,12 +254,12 @@ class WorkerPool:
         Waiting for a free worker is bounded by ``timeout`` too (PoolBusyError)."""
         worker = await self._acquire(timeout)
         try:
-            worker.conn.send(job)
-            outcome = await asyncio.wait_for(_receive(worker.conn), timeout)
+            worker.send(job)
+            outcome = await asyncio.wait_for(worker.receive(), timeout)
         except TimeoutError:
             self._replace(worker)
             raise QueryTimeoutError(f"query ran past {timeout:g} s") from None
-        except (EOFError, OSError, BrokenPipeError) as exc:
+        except (asyncio.IncompleteReadError, OSError) as exc:
             self._replace(worker)
             raise WorkerCrashedError(str(exc) or "worker died") from exc
         except BaseException:
@@ -274,7 +284,8 @@ class WorkerPool:
     # -- worker management
 
     def _spawn(self) -> None:
-        parent, child = self._ctx.Pipe(duplex=True)
+        parent, child_sock = socket.socketpair()
+        child = Connection(child_sock.detach())
         process = self._ctx.Process(
             target=worker_main, args=(child, str(self.store_dir), self.prefixes),
             name="hkkg-sparql-worker", daemon=True,
@@ -290,8 +301,9 @@ class WorkerPool:
 
     async def _await_ready(self, worker: _Worker) -> None:
         try:
-            message = await _receive(worker.conn)
-        except (EOFError, OSError):
+            await worker.connect()
+            message = await worker.receive()
+        except (asyncio.IncompleteReadError, OSError):
             log.error("SPARQL worker %s died while starting", worker.process.pid)
             self._kill(worker)
             self._forget(worker)
@@ -306,11 +318,8 @@ class WorkerPool:
             self.killed += 1
 
     def _forget(self, worker: _Worker) -> None:
-        # The pipe is not closed here: a thread may still be blocked reading it
-        # (it gets EOF once the process is gone), and closing an fd under a
-        # reader could hand the number to a new pipe. The Connection closes
-        # itself when the last reference goes.
         self._workers.discard(worker)
+        worker.close()
 
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and start a fresh one in its place."""
