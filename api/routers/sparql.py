@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -28,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.problems import Problem, problem_response
 from api.sparql import formats, service_description
+from api.sparql.cache import ResultCache
 from api.sparql.negotiation import NotAcceptableError, negotiate, negotiate_query
 from api.sparql.safety import QueryRefusedError, analyse
 from api.sparql.workers import (
@@ -50,9 +52,10 @@ TEMPLATES_DIR = API_DIR / "templates"
 STATIC_DIR = API_DIR / "static"
 
 TRUNCATED_HEADER = "HKKG-Truncated"
+CACHE_HEADER = "HKKG-Cache"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, Content-Type, Content-Disposition",
+    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, {CACHE_HEADER}, Content-Type",
 }
 PREFLIGHT_HEADERS = {
     **CORS_HEADERS,
@@ -123,6 +126,16 @@ class SparqlService:
         self._env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
                                 autoescape=select_autoescape(["html"]))
         self._graphs: tuple[str, list[service_description.GraphInfo]] | None = None
+        cache_bytes = settings.query_cache_mb * 1024 * 1024
+        self.cache = ResultCache(cache_bytes) if cache_bytes else None
+        self._link = settings.resolved_store_dir / "current"
+
+    def current_build(self) -> str | None:
+        """Name of the published build (one readlink; no store access)."""
+        try:
+            return os.path.basename(os.readlink(self._link))
+        except OSError:
+            return None
 
     # -- reading the request
 
@@ -227,10 +240,19 @@ class SparqlService:
             named_graphs=tuple(named_graphs) if default_graphs or named_graphs else None,
         )
         _check_iris(default_graphs + named_graphs)
-        outcome = await self.run(job, timeout)
+        use_cache = self.cache is not None and info.deterministic
+        outcome = None
+        if use_cache and self.cache is not None:
+            build = self.current_build()
+            outcome = self.cache.get((build, job)) if build else None
+        cached = outcome is not None
+        if outcome is None:
+            outcome = await self.run(job, timeout)
+            if use_cache and self.cache is not None and outcome.build:
+                self.cache.put((outcome.build, job), outcome)
         fmt = formats.by_name(outcome.media_type)
         assert fmt is not None
-        headers = {"Vary": "Accept"}
+        headers = {"Vary": "Accept", CACHE_HEADER: "hit" if cached else "miss"}
         if outcome.truncated:
             headers[TRUNCATED_HEADER] = "true"
         return Response(outcome.body, media_type=formats.content_type(fmt), headers=headers)

@@ -23,6 +23,8 @@ from typing import Literal, cast
 QueryForm = Literal["SELECT", "CONSTRUCT", "DESCRIBE", "ASK"]
 
 QUERY_FORMS: frozenset[str] = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
+# Functions whose answer changes from one run to the next: such queries are not cached.
+VOLATILE_FUNCTIONS: frozenset[str] = frozenset({"RAND", "NOW", "UUID", "STRUUID", "BNODE"})
 UPDATE_KEYWORDS: frozenset[str] = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 )
@@ -73,6 +75,7 @@ class QueryInfo:
 
     form: QueryForm | None
     has_dataset_clause: bool
+    deterministic: bool = True
 
 
 def keywords(query: str) -> list[str]:
@@ -101,4 +104,5 @@ def analyse(query: str) -> QueryInfo:
             "contacts other services"
         )
     form = next((w for w in words if w in QUERY_FORMS), None)
-    return QueryInfo(form=cast(QueryForm | None, form), has_dataset_clause="FROM" in words)
+    return QueryInfo(form=cast(QueryForm | None, form), has_dataset_clause="FROM" in words,
+                     deterministic=VOLATILE_FUNCTIONS.isdisjoint(words))

@@ -43,7 +43,7 @@ def _wait(predicate, seconds: float = 10.0) -> bool:  # noqa: ANN001
 
 def test_slow_query_is_killed_and_worker_replaced(sparql_store: Path) -> None:
     settings = settings_for(sparql_store, query_timeout_s=1.5, query_workers=2,
-                            query_workers_burst=0)
+                            query_workers_burst=0, query_cache_mb=0)
     with app_client(settings) as client:
         pool = client.app.state.sparql.pool  # type: ignore[attr-defined]
         assert _wait(lambda: pool.idle_count == 2)
@@ -94,7 +94,7 @@ def test_slow_query_does_not_delay_others(sparql_store: Path, workers: int, burs
     """With two workers the ASK gets the free one; with one worker and a burst of
     one, an extra worker is started for it."""
     settings = settings_for(sparql_store, query_timeout_s=4.0, query_workers=workers,
-                            query_workers_burst=burst)
+                            query_workers_burst=burst, query_cache_mb=0)
     with running_server(settings) as url:
         endpoint = url + "/sparql"
         idle = _ask_latencies(endpoint, 20)
@@ -122,17 +122,20 @@ def test_slow_query_does_not_delay_others(sparql_store: Path, workers: int, burs
         assert first < 2.5  # includes starting the extra worker
 
 
-def test_rebuilt_store_is_picked_up(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cache_mb", [0, 8])
+def test_rebuilt_store_is_picked_up(tmp_path: Path, cache_mb: int) -> None:
+    """Without the cache every worker must reopen; with it, old answers must not stick."""
     store_dir = tmp_path / "store"
     make_build(store_dir, TRIG, name="a")
-    settings = settings_for(store_dir, query_workers=2, query_workers_burst=0)
+    settings = settings_for(store_dir, query_workers=2, query_workers_burst=0,
+                            query_cache_mb=cache_mb)
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
     def counts(client) -> set[int]:  # noqa: ANN001
         return {int(client.post("/sparql", data={"query": query}).json()
                     ["results"]["bindings"][0]["n"]["value"]) for _ in range(6)}
 
-    extra = ('<https://w3id.org/hk-smartcity/id/graph/new> { <http://e/s> <http://e/p> 1, 2, 3 . }')
+    extra = '<https://w3id.org/hk-smartcity/id/graph/new> { <http://e/s> <http://e/p> 1, 2, 3 . }'
     with app_client(settings) as client:
         (n_before,) = counts(client)
         sd_before = client.get("/sparql", headers={"Accept": "text/turtle"}).text
@@ -140,3 +143,25 @@ def test_rebuilt_store_is_picked_up(tmp_path: Path) -> None:
         assert counts(client) == {n_before + 3}  # every worker reopened
         sd_after = client.get("/sparql", headers={"Accept": "text/turtle"}).text
         assert "graph/new" not in sd_before and "graph/new" in sd_after
+
+
+def test_result_cache(sparql_store: Path) -> None:
+    settings = settings_for(sparql_store, query_workers=1, query_workers_burst=0,
+                            query_cache_mb=8)
+    query = "SELECT ?s WHERE { ?s a ?t } ORDER BY ?s"
+    with app_client(settings) as client:
+        first = client.post("/sparql", data={"query": query})
+        second = client.post("/sparql", data={"query": query})
+        assert first.headers["hkkg-cache"] == "miss" and second.headers["hkkg-cache"] == "hit"
+        assert first.content == second.content
+        other = client.post("/sparql", data={"query": query}, headers={"Accept": "text/csv"})
+        assert other.headers["hkkg-cache"] == "miss" and other.content != first.content
+        narrowed = client.post("/sparql", data={"query": query, "default-graph-uri":
+                                                "https://w3id.org/hk-smartcity/id/graph/sources"})
+        assert narrowed.headers["hkkg-cache"] == "miss" and narrowed.content != first.content
+        volatile = "SELECT (RAND() AS ?r) WHERE {}"
+        answers = [client.post("/sparql", data={"query": volatile}) for _ in range(2)]
+        assert [a.headers["hkkg-cache"] for a in answers] == ["miss", "miss"]
+        assert answers[0].content != answers[1].content
+        failed = [client.post("/sparql", data={"query": "SELECT * {"}) for _ in range(2)]
+        assert [f.status_code for f in failed] == [400, 400]

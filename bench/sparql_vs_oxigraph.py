@@ -1,0 +1,281 @@
+"""Benchmark: the project's /sparql endpoint against a raw Oxigraph server.
+
+Both serve the same published build, answer the same queries (the example
+catalogue, ``graph/queries/*.rq``) to the same client (``--clients`` processes,
+each a closed loop of keep-alive HTTP POSTs with the standard library's
+``http.client``), in one run, alternating rounds so that drift hits both alike.
+Before timing, every query's answers from both servers are compared (as
+multisets of rows: ``GROUP BY`` output order is not stable between processes).
+
+Usage::
+
+    .venv/bin/python bench/sparql_vs_oxigraph.py [--store-dir DIR] [--seconds 10]
+        [--rounds 2] [--clients 4]
+
+``--store-dir`` defaults to the configured store (``hkkg build`` first). The
+result is printed and written to ``bench/results/sparql_vs_oxigraph-<UTC time>.json``.
+This is a benchmark, not a test: numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pyoxigraph as ox  # noqa: E402
+
+from api.sparql.safety import analyse  # noqa: E402
+from graph.queries import ExampleQuery, load_catalogue  # noqa: E402
+from graph.settings import Settings  # noqa: E402
+from graph.store import current_store_path  # noqa: E402
+
+RESULTS_DIR = ROOT / "bench" / "results"
+JSON_RESULTS = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_up(port: int, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            status, _ = _post(HTTPConnection("127.0.0.1", port, timeout=5), "/sparql",
+                              "ASK {}", JSON_RESULTS)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("server did not come up")
+
+
+@contextmanager
+def _server(cmd: list[str], port: int, env: dict[str, str] | None = None) -> Any:
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    try:
+        _wait_until_up(port, proc)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def endpoint_server(store_dir: Path, port: int, cache: bool = True) -> Any:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HKKG_")}
+    env["HKKG_STORE_DIR"] = str(store_dir)
+    if not cache:
+        env["HKKG_QUERY_CACHE_MB"] = "0"
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
+           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+           "--no-access-log"]
+    return _server(cmd, port, env)
+
+
+def oxigraph_server(build: Path, port: int) -> Any:
+    exe = Path(sys.executable).parent / "oxigraph"
+    cmd = [str(exe), "serve-read-only", "--location", str(build),
+           "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+    return _server(cmd, port)
+
+
+def _post(conn: HTTPConnection, path: str, query: str, accept: str) -> tuple[int, bytes]:
+    body = urlencode({"query": query})
+    conn.request("POST", path, body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+    resp = conn.getresponse()
+    return resp.status, resp.read()
+
+
+def _accept(query: str) -> str:
+    form = analyse(query).form
+    return NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else JSON_RESULTS
+
+
+def _normalise(body: bytes, accept: str) -> Any:
+    if accept == NTRIPLES:
+        dataset = ox.Dataset(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        return sorted(str(q) for q in dataset)
+    result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result)
+    assert isinstance(result, ox.QuerySolutions)
+    return sorted(tuple(str(t) for t in row) for row in result)
+
+
+def compare_answers(ours: int, raw: int, queries: list[ExampleQuery]) -> dict[str, Any]:
+    """Fetch every query from both servers; report per-query agreement."""
+    out = {}
+    a, b = HTTPConnection("127.0.0.1", ours), HTTPConnection("127.0.0.1", raw)
+    for q in queries:
+        accept = _accept(q.query)
+        sa, ba = _post(a, "/sparql", q.query, accept)
+        sb, bb = _post(b, "/query", q.query, accept)
+        same = sa == sb == 200 and _normalise(ba, accept) == _normalise(bb, accept)
+        out[q.slug] = {"same": same, "status": [sa, sb],
+                       "size": len(_normalise(ba, accept)) if sa == 200 else None}
+    return out
+
+
+def _client(port: int, path: str, queries: list[tuple[str, str]], offset: int,
+            seconds: float, out: Any) -> None:
+    conn = HTTPConnection("127.0.0.1", port, timeout=60)
+    latencies: list[float] = []
+    errors = 0
+    i = offset
+    deadline = time.perf_counter() + seconds
+    while True:
+        started = time.perf_counter()
+        if started >= deadline:
+            break
+        query, accept = queries[i % len(queries)]
+        i += 1
+        try:
+            status, _ = _post(conn, path, query, accept)
+        except OSError:
+            errors += 1
+            conn = HTTPConnection("127.0.0.1", port, timeout=60)
+            continue
+        if status != 200:
+            errors += 1
+        latencies.append(time.perf_counter() - started)
+    out.put((latencies, errors, time.process_time()))
+
+
+def load(port: int, path: str, queries: list[tuple[str, str]], clients: int,
+         seconds: float) -> dict[str, Any]:
+    """``clients`` processes, closed loop, for ``seconds``: throughput and latency."""
+    ctx = mp.get_context("fork")
+    out: Any = ctx.Queue()
+    procs = [ctx.Process(target=_client, args=(port, path, queries, n, seconds, out))
+             for n in range(clients)]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    elapsed = time.perf_counter() - started
+    latencies = sorted(x for lat, _, _ in results for x in lat)
+    errors = sum(e for _, e, _ in results)
+    client_cpu = sum(c for _, _, c in results)
+    return {
+        "requests": len(latencies), "errors": errors, "seconds": round(elapsed, 3),
+        "throughput_qps": round(len(latencies) / elapsed, 1),
+        "client_cpu_ms_per_request": round(1000 * client_cpu / max(1, len(latencies)), 3),
+        "latency_ms_p50": round(1000 * statistics.median(latencies), 2) if latencies else None,
+        "latency_ms_p95": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 2)
+        if latencies else None,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store-dir", type=Path, default=None)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per round and server")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    args = parser.parse_args()
+
+    settings = Settings() if args.store_dir is None else Settings(store_dir=args.store_dir)
+    store_dir = settings.resolved_store_dir
+    build = current_store_path(store_dir)
+    examples = load_catalogue()
+    queries = [(q.query, _accept(q.query)) for q in examples]
+    triples = len(ox.Store.read_only(str(build)))
+    ports = {"endpoint": _free_port(), "endpoint-nocache": _free_port(),
+             "oxigraph": _free_port()}
+    paths = {"endpoint": "/sparql", "endpoint-nocache": "/sparql", "oxigraph": "/query"}
+
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in ports}
+    with endpoint_server(store_dir, ports["endpoint"]), \
+            endpoint_server(store_dir, ports["endpoint-nocache"], cache=False), \
+            oxigraph_server(build, ports["oxigraph"]):
+        answers = compare_answers(ports["endpoint"], ports["oxigraph"], examples)
+        answers_nocache = compare_answers(ports["endpoint-nocache"], ports["oxigraph"],
+                                          examples)
+        for name in ports:
+            load(ports[name], paths[name], queries, args.clients, 2.0)  # warm-up
+        for _ in range(args.rounds):
+            for name in ports:
+                runs[name].append(load(ports[name], paths[name], queries, args.clients,
+                                       args.seconds))
+
+    def total(name: str) -> float:
+        reqs = sum(r["requests"] for r in runs[name])
+        secs = sum(r["seconds"] for r in runs[name])
+        return round(reqs / secs, 1)
+
+    raw = total("oxigraph")
+    same = all(a["same"] for a in answers.values()) and \
+        all(a["same"] for a in answers_nocache.values())
+    result = {
+        "benchmark": "sparql_vs_oxigraph",
+        "date_utc": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version(),
+                    "pyoxigraph": getattr(ox, "__version__", "unknown")},
+        "store": {"build": build.name, "triples": triples},
+        "setup": {"clients": args.clients, "seconds_per_round": args.seconds,
+                  "rounds": args.rounds, "queries": [q.slug for q in examples],
+                  "endpoint_workers": settings.query_workers,
+                  "endpoint_cache_mb": settings.query_cache_mb,
+                  "client": "http.client keep-alive POST, one process per client",
+                  "servers": {"endpoint": "uvicorn api.app (result cache on, default)",
+                              "endpoint-nocache": "the same with HKKG_QUERY_CACHE_MB=0",
+                              "oxigraph": "oxigraph serve-read-only --union-default-graph"}},
+        "same_answers": same,
+        "answers": answers,
+        "runs": runs,
+        "throughput_qps": {name: total(name) for name in ports},
+        "ratio_to_oxigraph": {name: round(total(name) / raw, 3) if raw else None
+                              for name in ("endpoint", "endpoint-nocache")},
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = args.out / f"sparql_vs_oxigraph-{stamp}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"queries: {len(examples)} examples, {args.clients} clients, "
+          f"{args.rounds} x {args.seconds:g} s per server; store {triples} triples")
+    print(f"same answers: {result['same_answers']}")
+    for name in ports:
+        print(f"{name:17} {total(name):8.1f} queries/s   "
+              + "  ".join(f"p50 {r['latency_ms_p50']} ms p95 {r['latency_ms_p95']} ms "
+                          f"errors {r['errors']}" for r in runs[name]))
+    for name, ratio in result["ratio_to_oxigraph"].items():
+        print(f"{name} / oxigraph = {ratio}  (target >= 0.8)")
+    print(f"written {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return 0 if result["same_answers"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
