@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         description="Extra SPARQL worker processes started when every worker is busy "
         "(kept until shutdown), so a slow query does not hold up the next one.",
     )
+    query_cache_mb: int = Field(
+        default=64,
+        ge=0,
+        description="Memory (MiB) for answers of repeated SPARQL queries, kept per published "
+        "build (a new build empties it); queries using RAND, NOW, UUID, STRUUID or BNODE "
+        "are never cached. 0 disables the cache.",
+    )
     max_results: int = Field(
         default=10_000,
         ge=1,
