@@ -58,9 +58,9 @@ class Settings(BaseSettings):
     query_cache_mb: int = Field(
         default=64,
         ge=0,
-        description="Memory (MiB) for answers of repeated SPARQL queries, kept per published "
-        "build (a new build empties it); queries using RAND, NOW, UUID, STRUUID or BNODE "
-        "are never cached. 0 disables the cache.",
+        description="Memory (MiB) for answers of repeated SPARQL queries, keyed by published "
+        "build (an older build's answers are never served); queries using RAND, NOW, UUID, "
+        "STRUUID or BNODE are never cached. 0 disables the cache.",
     )
     max_results: int = Field(
         default=10_000,
