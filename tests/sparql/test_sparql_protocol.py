@@ -160,7 +160,7 @@ def bait() -> Iterator[str]:
     """A local HTTP server that records every request it gets."""
     _Counter.hits = []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -333,3 +333,14 @@ def test_query_page(client: TestClient) -> None:
         got = client.get(asset)
         assert got.status_code == 200 and len(got.content) > 100
     assert client.get("/static/..%2Fapp.py").status_code == 404
+
+
+def test_no_published_store(tmp_path: Path) -> None:
+    from conftest import app_client, settings_for
+    with app_client(settings_for(tmp_path / "empty", query_workers=1,
+                                 query_workers_burst=0)) as empty:
+        body = _problem(empty.get("/sparql", params={"query": "ASK {}"}), 503)
+        assert "hkkg build" in body["detail"]
+        sd = empty.get("/sparql", headers={"Accept": "text/turtle"})
+        assert sd.status_code == 200 and "sd:Service" in sd.text
+        assert "sd:namedGraph" not in sd.text
