@@ -344,3 +344,23 @@ def test_no_published_store(tmp_path: Path) -> None:
         sd = empty.get("/sparql", headers={"Accept": "text/turtle"})
         assert sd.status_code == 200 and "sd:Service" in sd.text
         assert "sd:namedGraph" not in sd.text
+
+
+def test_truncation_is_announced(sparql_store: Path, direct: ox.Store) -> None:
+    from conftest import app_client, settings_for
+    query = "SELECT ?s ?o WHERE { ?s <https://w3id.org/hk-smartcity/def/n> ?o } ORDER BY ?o"
+    with app_client(settings_for(sparql_store, max_results=5, query_workers=1,
+                                 query_workers_burst=0)) as small:
+        resp = small.post("/sparql", data={"query": query})
+        assert resp.headers["hkkg-truncated"] == "true"
+        assert resp.json()["head"]["truncated"] is True
+        assert parse_rows(resp.content, ox.QueryResultsFormat.JSON) == \
+            direct_rows(direct, query)[:5]
+        csv = small.post("/sparql", data={"query": query, "format": "csv"})
+        assert csv.headers["hkkg-truncated"] == "true"
+        assert len(csv.text.strip().splitlines()) == 6  # header + 5 rows
+        graph = small.post("/sparql", data={"query": CONSTRUCT, "format": "ntriples"})
+        assert graph.headers["hkkg-truncated"] == "true"
+        assert len(ntriples_graph(graph.content)) == 5
+        whole = small.post("/sparql", data={"query": "ASK { ?s ?p ?o }"})
+        assert "hkkg-truncated" not in whole.headers
