@@ -37,9 +37,6 @@ class TableContext:
     graph: Graph
     problems: list[InputProblem]
 
-    def where(self, passage: Passage, offset: int = 0) -> str:
-        return f"{self.doc.file.name}"
-
     def fail(self, passage: Passage, line_offset: int, message: str) -> None:
         self.problems.append(
             InputProblem(f"sources/{self.doc.file.name}", passage.line_start + line_offset, message)

@@ -20,7 +20,7 @@ from graph.coverage import coverage
 from graph.errors import BuildError
 from graph.namespaces import HKSC, ID, OA
 from graph.settings import Settings
-from loaders.documents import SourceDocument, read_manifest
+from loaders.documents import SourceDocument
 from loaders.text import normalise
 
 MINE = ("2024-02-20-slides", "2024-07-12-legco-paper", "2025-05-12-legco-paper")
@@ -42,20 +42,6 @@ SAMPLE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def assembled(tmp_path_factory: pytest.TempPathFactory) -> Assembled:
-    settings = Settings(data_dir=DATA_DIR, store_dir=tmp_path_factory.mktemp("store"))
-    return assemble(settings, progress=lambda _m: None)
-
-
-@pytest.fixture(scope="module")
-def union(assembled: Assembled) -> Graph:
-    return assembled.union()
-
-
-@pytest.fixture(scope="module")
-def docs() -> dict[str, SourceDocument]:
-    return read_manifest(DATA_DIR / "records", DATA_DIR / "sources")
 
 
 @pytest.mark.parametrize(("doc_id", "claim_id", "key", "value"), SAMPLE)

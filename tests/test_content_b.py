@@ -12,16 +12,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from helpers import DATA_DIR
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS
 from rdflib.term import Node
 
-from graph.build import Assembled, assemble
 from graph.coverage import coverage
 from graph.namespaces import HKSC, ID, OA, SCHEMA
-from graph.settings import Settings
-from loaders.documents import SourceDocument, read_manifest
+from loaders.documents import SourceDocument
 from loaders.text import normalise
 
 JAN, MAR = "2026-01-20-slides", "2026-03-06-slides"
@@ -58,20 +55,6 @@ SAMPLE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def assembled(tmp_path_factory: pytest.TempPathFactory) -> Assembled:
-    settings = Settings(data_dir=DATA_DIR, store_dir=tmp_path_factory.mktemp("store"))
-    return assemble(settings, progress=lambda _m: None)
-
-
-@pytest.fixture(scope="module")
-def union(assembled: Assembled) -> Graph:
-    return assembled.union()
-
-
-@pytest.fixture(scope="module")
-def docs() -> dict[str, SourceDocument]:
-    return read_manifest(DATA_DIR / "records", DATA_DIR / "sources")
 
 
 def _claim(doc_id: str, claim_id: str) -> URIRef:
