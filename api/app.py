@@ -23,4 +23,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(meta.router)
     app.include_router(ontology.router)
     app.include_router(sparql.build_router(settings))  # its lifespan runs the query workers
+    app.add_middleware(sparql.SparqlFastPath)
     return app

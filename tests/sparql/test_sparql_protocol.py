@@ -266,6 +266,28 @@ def test_bad_requests(client: TestClient, method: str, kwargs: dict, status: int
     _problem(client.request(method, "/sparql", **kwargs), status)
 
 
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_are_not_allowed(client: TestClient, method: str) -> None:
+    resp = client.request(method, "/sparql", content=b"ASK {}")
+    _problem(resp, 405)
+    assert set(resp.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST",
+                                                                       "OPTIONS"}
+    assert resp.headers["access-control-allow-origin"] == "*"
+
+
+def test_head_answers_like_get_without_body(client: TestClient) -> None:
+    get = client.get("/sparql", params={"query": "ASK {}"})
+    head = client.head("/sparql", params={"query": "ASK {}"})
+    assert head.status_code == get.status_code == 200
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.content == b""
+
+
+def test_openapi_documents_the_operation(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"get", "post"} <= set(paths["/sparql"])
+
+
 # ---------------------------------------------------------------- CORS
 
 def test_cors(client: TestClient) -> None:
