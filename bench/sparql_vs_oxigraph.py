@@ -78,7 +78,7 @@ def _server(cmd: list[str], port: int, env: dict[str, str] | None = None) -> Any
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
         _wait_until_up(port, proc)
-        yield
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -170,13 +170,42 @@ def _client(port: int, path: str, queries: list[tuple[str, str]], offset: int,
     out.put((latencies, errors, time.process_time()))
 
 
+def tree_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` and its live descendants (Linux ``/proc``).
+
+    Throughput swings by tens of percent between rounds on a shared 2-core
+    machine; CPU time per request is the steadier measure of what a server
+    spends on each query. ``None`` where ``/proc`` is not available."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    if pid not in stats:
+        return None
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += stats[current][1]
+        todo += [child for child, (parent, _) in stats.items() if parent == current]
+    return total
+
+
 def load(port: int, path: str, queries: list[tuple[str, str]], clients: int,
-         seconds: float) -> dict[str, Any]:
-    """``clients`` processes, closed loop, for ``seconds``: throughput and latency."""
+         seconds: float, server_pid: int | None = None) -> dict[str, Any]:
+    """``clients`` processes, closed loop, for ``seconds``: throughput, latency, CPU."""
     ctx = mp.get_context("fork")
     out: Any = ctx.Queue()
     procs = [ctx.Process(target=_client, args=(port, path, queries, n, seconds, out))
              for n in range(clients)]
+    cpu_before = tree_cpu_seconds(server_pid) if server_pid else None
     started = time.perf_counter()
     for p in procs:
         p.start()
@@ -184,6 +213,7 @@ def load(port: int, path: str, queries: list[tuple[str, str]], clients: int,
     for p in procs:
         p.join()
     elapsed = time.perf_counter() - started
+    cpu_after = tree_cpu_seconds(server_pid) if server_pid else None
     latencies = sorted(x for lat, _, _ in results for x in lat)
     errors = sum(e for _, e, _ in results)
     client_cpu = sum(c for _, _, c in results)
@@ -191,6 +221,8 @@ def load(port: int, path: str, queries: list[tuple[str, str]], clients: int,
         "requests": len(latencies), "errors": errors, "seconds": round(elapsed, 3),
         "throughput_qps": round(len(latencies) / elapsed, 1),
         "client_cpu_ms_per_request": round(1000 * client_cpu / max(1, len(latencies)), 3),
+        "server_cpu_ms_per_request": round(1000 * (cpu_after - cpu_before) / len(latencies), 3)
+        if cpu_before is not None and cpu_after is not None and latencies else None,
         "latency_ms_p50": round(1000 * statistics.median(latencies), 2) if latencies else None,
         "latency_ms_p95": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 2)
         if latencies else None,
@@ -217,9 +249,10 @@ def main() -> int:
     paths = {"endpoint": "/sparql", "endpoint-nocache": "/sparql", "oxigraph": "/query"}
 
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in ports}
-    with endpoint_server(store_dir, ports["endpoint"]), \
-            endpoint_server(store_dir, ports["endpoint-nocache"], cache=False), \
-            oxigraph_server(build, ports["oxigraph"]):
+    with endpoint_server(store_dir, ports["endpoint"]) as p1, \
+            endpoint_server(store_dir, ports["endpoint-nocache"], cache=False) as p2, \
+            oxigraph_server(build, ports["oxigraph"]) as p3:
+        pids = {"endpoint": p1.pid, "endpoint-nocache": p2.pid, "oxigraph": p3.pid}
         answers = compare_answers(ports["endpoint"], ports["oxigraph"], examples)
         answers_nocache = compare_answers(ports["endpoint-nocache"], ports["oxigraph"],
                                           examples)
@@ -228,12 +261,18 @@ def main() -> int:
         for _ in range(args.rounds):
             for name in ports:
                 runs[name].append(load(ports[name], paths[name], queries, args.clients,
-                                       args.seconds))
+                                       args.seconds, pids[name]))
 
     def total(name: str) -> float:
         reqs = sum(r["requests"] for r in runs[name])
         secs = sum(r["seconds"] for r in runs[name])
         return round(reqs / secs, 1)
+
+    def cpu(name: str) -> float | None:
+        values = [r["server_cpu_ms_per_request"] for r in runs[name]]
+        if any(v is None for v in values) or not values:
+            return None
+        return round(statistics.mean(values), 3)
 
     raw = total("oxigraph")
     same = all(a["same"] for a in answers.values()) and \
@@ -257,6 +296,7 @@ def main() -> int:
         "answers": answers,
         "runs": runs,
         "throughput_qps": {name: total(name) for name in ports},
+        "server_cpu_ms_per_request": {name: cpu(name) for name in ports},
         "ratio_to_oxigraph": {name: round(total(name) / raw, 3) if raw else None
                               for name in ("endpoint", "endpoint-nocache")},
     }
@@ -268,7 +308,7 @@ def main() -> int:
           f"{args.rounds} x {args.seconds:g} s per server; store {triples} triples")
     print(f"same answers: {result['same_answers']}")
     for name in ports:
-        print(f"{name:17} {total(name):8.1f} queries/s   "
+        print(f"{name:17} {total(name):8.1f} queries/s  server CPU {cpu(name)} ms/query  "
               + "  ".join(f"p50 {r['latency_ms_p50']} ms p95 {r['latency_ms_p95']} ms "
                           f"errors {r['errors']}" for r in runs[name]))
     for name, ratio in result["ratio_to_oxigraph"].items():
