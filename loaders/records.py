@@ -31,6 +31,10 @@ from loaders.yamlio import LINE, load_yaml
 
 CURRENCIES = {"hkd": "HKD", "rmb": "CNY"}
 CLAIM_KINDS = ("figure", "relation", "event", "listing")
+# Hong Kong sources print Traditional Chinese; a name quoted from the Mainland
+# (Shanghai's 随申办) is Simplified and must be tagged so.
+ZH_LANGS = frozenset({"zh-Hant", "zh-Hans"})
+
 ENTITY_KEYS = {
     "id",
     "type",
@@ -38,6 +42,7 @@ ENTITY_KEYS = {
     "label_zh",
     "alt",
     "alt_zh",
+    "zh_lang",
     "description",
     "url",
     "smart_area",
@@ -178,6 +183,11 @@ def _load_entities(
         if cls is None:
             problems.add(name, line, f"unknown type {type_name!r}; expected one of {sorted(vocab.classes)}")
             continue
+        zh_lang = str(rec.get("zh_lang", "zh-Hant"))
+        if zh_lang not in ZH_LANGS:
+            problems.add(name, line, f"zh_lang {zh_lang!r}: expected one of {sorted(ZH_LANGS)} "
+                                     "(the script the source prints the Chinese names in)")
+            continue
         iri = ID[ent_id]
         en = [str(label)] + [str(a) for a in rec.get("alt", []) or []]
         zh = ([str(rec["label_zh"])] if rec.get("label_zh") else []) + [
@@ -191,12 +201,12 @@ def _load_entities(
         g.add((iri, RDFS.label, Literal(str(label), lang="en")))
         g.add((iri, SKOS.prefLabel, Literal(str(label), lang="en")))
         if rec.get("label_zh"):
-            g.add((iri, SKOS.prefLabel, Literal(str(rec["label_zh"]), lang="zh-Hant")))
-            g.add((iri, RDFS.label, Literal(str(rec["label_zh"]), lang="zh-Hant")))
+            g.add((iri, SKOS.prefLabel, Literal(str(rec["label_zh"]), lang=zh_lang)))
+            g.add((iri, RDFS.label, Literal(str(rec["label_zh"]), lang=zh_lang)))
         for alt in rec.get("alt", []) or []:
             g.add((iri, SKOS.altLabel, Literal(str(alt), lang="en")))
         for alt in rec.get("alt_zh", []) or []:
-            g.add((iri, SKOS.altLabel, Literal(str(alt), lang="zh-Hant")))
+            g.add((iri, SKOS.altLabel, Literal(str(alt), lang=zh_lang)))
         if rec.get("description"):
             g.add((iri, DCTERMS.description, Literal(str(rec["description"]), lang="en")))
         if rec.get("url"):

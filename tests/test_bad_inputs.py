@@ -125,6 +125,17 @@ def test_duplicate_identifier(workspace: Settings) -> None:
                      r"\(first defined at .*platforms\.yaml:\d+\)", message)
 
 
+def test_unknown_chinese_language_tag(workspace: Settings) -> None:
+    path = workspace.data_dir / "records/entities/content-b.yaml"
+
+    def breaker(data: Path) -> None:
+        _edit(path, "    zh_lang: zh-Hans\n", "    zh_lang: zh-CN\n")
+
+    message = _refused(workspace, breaker)
+    assert re.search(r"entities/content-b\.yaml:\d+: zh_lang 'zh-CN': expected one of "
+                     r"\['zh-Hans', 'zh-Hant'\]", message)
+
+
 def test_unparseable_date(workspace: Settings) -> None:
     path = workspace.data_dir / "records/claims/2025-05-12-legco-paper.yaml"
     line = _line_of(path, "date: 2025-04")

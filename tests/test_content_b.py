@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, SKOS
+from rdflib.namespace import PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from graph.coverage import coverage
@@ -130,12 +130,18 @@ def test_chinese_labels_of_platforms_and_bodies(union: Graph) -> None:
     expected = {
         "platform/hkchat": "港話通", "platform/hkpilot": "港文通", "platform/hkmeeting": "港會通",
         "platform/iam-smart": "智方便", "platform/csdi": "空間數據共享平台",
-        "platform/suishenban": "随申办", "org/dpo": "數字政策辦公室",
+        "org/dpo": "數字政策辦公室",
         "org/hongkong-post": "香港郵政", "org/ha": "醫院管理局",
         "org/hkgai": "香港生成式人工智能研發中心", "platform/yue-sheng-shi": "粵省事",
     }
     for ent, zh in expected.items():
         assert Literal(zh, lang="zh-Hant") in set(union.objects(ID[ent], SKOS.prefLabel)), ent
+    # Shanghai's app is named in Simplified Chinese in the 2026-03-06 slides.
+    assert set(union.objects(ID["platform/suishenban"], SKOS.prefLabel)) >= {
+        Literal("随申办", lang="zh-Hans")}
+    assert not any(label.language == "zh-Hant"
+                   for label in union.objects(ID["platform/suishenban"], RDFS.label)
+                   if isinstance(label, Literal))
 
 
 def test_catalogue_covers_seven_application_areas(union: Graph) -> None:
