@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import pyoxigraph as ox
 
 from graph.errors import BuildError, StoreNotBuilt
+from graph.namespaces import PREFIXES
 from graph.settings import Settings
 from graph.store import EmbeddedStore
 
@@ -79,17 +80,20 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.conforms else 1
 
 
-def _open_store(settings: Settings) -> EmbeddedStore:
-    return EmbeddedStore.open_current(settings.resolved_store_dir)
+def _open_store(settings: Settings) -> EmbeddedStore | None:
+    """The published build, or ``None`` after telling the user to run ``hkkg build``."""
+    try:
+        return EmbeddedStore.open_current(settings.resolved_store_dir)
+    except StoreNotBuilt as exc:
+        _err(str(exc))
+        return None
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from graph.namespaces import sparql_prologue
 
-    try:
-        st = _open_store(settings)
-    except StoreNotBuilt as exc:
-        _err(str(exc))
+    st = _open_store(settings)
+    if st is None:
         return 2
     text = args.query
     if text == "-":
@@ -146,10 +150,8 @@ def _table(variables: list[str], rows: list[list[str | None]]) -> str:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        st = _open_store(settings)
-    except StoreNotBuilt as exc:
-        _err(str(exc))
+    st = _open_store(settings)
+    if st is None:
         return 2
     fmt = EXPORT_FORMATS[args.format]
     out = sys.stdout.buffer
@@ -160,11 +162,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         ds.parse(data=st.dump(ox.RdfFormat.N_QUADS), format="nquads")
         out.write(ds.serialize(format="json-ld").encode("utf-8"))
     elif fmt == ox.RdfFormat.TURTLE:
-        # Turtle has no graphs: the union of all named graphs.
+        # Turtle has no graphs: the union of all named graphs, with the project's prefixes.
         result = st.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-        out.write(result.serialize(format=fmt) or b"")
+        out.write(ox.serialize(result, format=fmt, prefixes=PREFIXES) or b"")
     else:
-        out.write(st.dump(fmt))
+        out.write(st.dump(fmt, PREFIXES))
     out.flush()
     return 0
 

@@ -70,8 +70,9 @@ class EmbeddedStore:
         for g in self._store.named_graphs():
             yield g.value
 
-    def dump(self, fmt: ox.RdfFormat) -> bytes:
-        data = self._store.dump(format=fmt)
+    def dump(self, fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> bytes:
+        """The whole dataset in ``fmt`` (``prefixes`` shorten TriG)."""
+        data = self._store.dump(format=fmt, prefixes=prefixes)
         assert data is not None
         return data
 
