@@ -112,3 +112,23 @@ def test_ignore_text_not_in_passage_fails_with_file_and_line(tmp_path: Path) -> 
 def test_ignore_unquoted_number_fails(tmp_path: Path) -> None:
     err = _bad_ignore(tmp_path, "- passage: l240\n  text: 2.\n  reason: test\n")
     assert any("quoted string" in p.message for p in err.problems)
+
+
+def test_provider_split_is_two_narrower_measures_adding_up(union: Graph) -> None:
+    """July 2024 gives PSI data providers as 79 B/Ds and 39 other organisations: two parts
+    of the 118 providers of the February 2024 slides, not two competing totals (which
+    the cumulative-figure check would flag as falling from 118)."""
+    rows = union.query("""
+        PREFIX hksc: <https://w3id.org/hk-smartcity/def/>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?m ?v WHERE {
+          ?c hksc:about <https://w3id.org/hk-smartcity/id/platform/data-gov-hk> ;
+             hksc:measure ?m ; hksc:value ?v ;
+             hksc:statedIn <https://w3id.org/hk-smartcity/id/source/2024-07-12-legco-paper> .
+          ?m skos:broader <https://w3id.org/hk-smartcity/id/measure/data-providers> .
+        }""")
+    parts = {str(m).rsplit("/", 1)[1]: int(v) for m, v in rows}  # type: ignore[misc]
+    assert parts == {"data-providers-bureaux-departments": 79,
+                     "data-providers-other-organisations": 39}
+    total = union.value(ID["claim/2024-02-20-slides/open-data-providers-2023"], HKSC.value)
+    assert sum(parts.values()) == int(total)  # type: ignore[arg-type]
