@@ -21,10 +21,8 @@ Writes ``bench/results/design_probe-<UTC time>.json``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 from datetime import UTC, datetime
@@ -35,15 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-import pyoxigraph as ox  # noqa: E402
 from sparql_vs_oxigraph import (  # noqa: E402
-    RESULTS_DIR,
     _accept,
     _free_port,
     _server,
     endpoint_server,
     load,
+    machine,
     oxigraph_server,
+    parse_args,
 )
 
 from graph.queries import load_catalogue  # noqa: E402
@@ -60,13 +58,7 @@ def bare_server(app: str, build: Path, port: int) -> Any:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store-dir", type=Path, default=None)
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
-    args = parser.parse_args()
+    args = parse_args(__doc__ or "", 8.0)
 
     settings = Settings() if args.store_dir is None else Settings(store_dir=args.store_dir)
     store_dir = settings.resolved_store_dir
@@ -101,9 +93,7 @@ def main() -> int:
     result = {
         "benchmark": "design_probe",
         "date_utc": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(),
-                    "pyoxigraph": getattr(ox, "__version__", "unknown")},
+        "machine": machine(),
         "setup": {"clients": args.clients, "seconds_per_round": args.seconds,
                   "rounds": args.rounds, "build": build.name},
         "runs": runs,

@@ -229,15 +229,26 @@ def load(port: int, path: str, queries: list[tuple[str, str]], clients: int,
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_args(doc: str, seconds: float) -> argparse.Namespace:
+    """The options every benchmark here takes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--store-dir", type=Path, default=None)
-    parser.add_argument("--seconds", type=float, default=10.0, help="per round and server")
+    parser.add_argument("--seconds", type=float, default=seconds, help="per round and server")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    return {"cpus": os.cpu_count(), "platform": platform.platform(),
+            "python": platform.python_version(),
+            "pyoxigraph": getattr(ox, "__version__", "unknown")}
+
+
+def main() -> int:
+    args = parse_args(__doc__ or "", 10.0)
     settings = Settings() if args.store_dir is None else Settings(store_dir=args.store_dir)
     store_dir = settings.resolved_store_dir
     build = current_store_path(store_dir)
@@ -280,9 +291,7 @@ def main() -> int:
     result = {
         "benchmark": "sparql_vs_oxigraph",
         "date_utc": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(),
-                    "pyoxigraph": getattr(ox, "__version__", "unknown")},
+        "machine": machine(),
         "store": {"build": build.name, "triples": triples},
         "setup": {"clients": args.clients, "seconds_per_round": args.seconds,
                   "rounds": args.rounds, "queries": [q.slug for q in examples],
