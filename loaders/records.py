@@ -79,6 +79,7 @@ CLAIM_KEYS = {
         "smart_area",
         "technology",
         "pillar",
+        "counted",
     },
     "relation": {"subject", "predicate", "object"},
     "event": {"event", "qualifier"},
@@ -335,6 +336,13 @@ def _claim(
             f"{doc.passages[key].line_start}-{doc.passages[key].line_end}): {str(quote)[:120]!r}"
         )
         return
+    verbatim = rec.get("verbatim")
+    if verbatim and normalise(str(verbatim)) not in normalise(str(quote)):
+        # Catches a key typed inside the string ("over 60, date: 2024-06"), which
+        # would silently drop the key and date the figure by its document.
+        yield (f"verbatim {str(verbatim)[:80]!r} is not in the quote; "
+               "it must be the figure as the quote words it")
+        return
     g = rs.graph
     claim_type = {
         "figure": HKSC.Observation,
@@ -405,6 +413,9 @@ def _claim(
             )
         if not rec.get("verbatim"):
             errors.append("figure claim needs 'verbatim', the figure as the source words it")
+        if rec.get("counted"):
+            # The source lists items but prints no number: the value is the curator's count.
+            triples.append((c, HKSC.countedFromList, Literal(True)))
         if rec.get("qualifier"):
             q = concept("qualifier", rec["qualifier"], "qualifier")
             if q is not None:

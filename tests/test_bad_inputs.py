@@ -102,6 +102,20 @@ def test_quote_not_in_passage(workspace: Settings) -> None:
            "2024-07-12-legco-paper/p/10" in message
 
 
+def test_key_typed_inside_verbatim(workspace: Settings) -> None:
+    """A key inside the quoted verbatim string would be lost silently; it is refused."""
+    path = workspace.data_dir / CLAIMS_2024_07
+    needle = 'verbatim: "over 60 government departments", date: 2024-06'
+    line = _line_of(path, needle)
+
+    def breaker(data: Path) -> None:
+        _edit(path, needle, 'verbatim: "over 60 government departments, date: 2024-06"')
+
+    message = _refused(workspace, breaker)
+    assert f"claims/2024-07-12-legco-paper.yaml:{line}: verbatim 'over 60 government " \
+           "departments, date: 2024-06' is not in the quote" in message
+
+
 def test_unknown_entity_reference(workspace: Settings) -> None:
     path = workspace.data_dir / CLAIMS_2024_07
 

@@ -132,3 +132,25 @@ def test_provider_split_is_two_narrower_measures_adding_up(union: Graph) -> None
                      "data-providers-other-organisations": 39}
     total = union.value(ID["claim/2024-02-20-slides/open-data-providers-2023"], HKSC.value)
     assert sum(parts.values()) == int(total)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("claim_id", "ref_date", "period_end"), [
+    ("blueprint-2017-initiatives", "2017-12-01", "2017-12-31"),
+    ("blueprint-2-initiatives", "2020-01-01", "2020-12-31"),
+    ("csdi-spatial-datasets-2024-06", "2024-06-01", "2024-06-30"),
+    ("it-fund-grants", "2024-04-01", "2024-04-30"),
+    ("aisc-computing-power-2026", "2026-01-01", "2026-06-30"),
+])
+def test_figures_carry_the_date_the_sentence_gives(union: Graph, claim_id: str, ref_date: str,
+                                                   period_end: str) -> None:
+    """Not the paper's own date (July 2024): "As of April 2024", "in early-2026" ..."""
+    claim = ID[f"claim/2024-07-12-legco-paper/{claim_id}"]
+    assert [str(d) for d in union.objects(claim, HKSC.refDate)] == [ref_date]
+    assert [str(d) for d in union.objects(claim, HKSC.periodEnd)] == [period_end]
+    assert (claim, HKSC.dateFromDocument, Literal(True)) not in union
+
+
+def test_imd_ratings_name_their_pillar(union: Graph) -> None:
+    pillars = {str(union.value(ID[f"claim/2024-07-12-legco-paper/{c}"], HKSC.pillar))
+               for c in ("hk-rating-overall", "hk-rating-technologies", "hk-rating-structures")}
+    assert pillars == {"Smart City Rating", "Technologies", "Structures"}

@@ -175,3 +175,29 @@ def test_both_decks_fully_covered(union: Graph, docs: dict[str, SourceDocument])
         assert result.unaccounted_numbers == [], result.doc_id
         assert result.passages_covered == result.passages > 0
         assert result.numbers_accounted == result.numbers > 0
+
+
+@pytest.mark.parametrize(("claim", "value"), [
+    ("2026-01-20-slides/aieet-tasks", 3), ("2026-01-20-slides/smart-mobility-categories", 4),
+    ("2026-03-06-slides/aieet-tasks", 3), ("2026-03-06-slides/flagship-factors", 4),
+])
+def test_counts_the_source_does_not_print_say_so(union: Graph, claim: str, value: int) -> None:
+    iri = ID[f"claim/{claim}"]
+    assert [int(v) for v in union.objects(iri, HKSC.value)] == [value]  # type: ignore[call-overload]
+    assert (iri, HKSC.countedFromList, Literal(True)) in union
+
+
+def test_stated_counts_are_not_marked_counted(union: Graph) -> None:
+    """"5 Major Functions" prints its number: a stated figure, not a curator's count."""
+    iri = ID["claim/2026-03-06-slides/airdi-functions"]
+    assert (iri, HKSC.countedFromList, None) not in union
+
+
+@pytest.mark.parametrize("claim", [
+    "2026-01-20-slides/dpo-initiatives", "2024-02-20-slides/traffic-data-analytics-csdi",
+    "2024-02-20-slides/water-intelligence-network-csdi",
+])
+def test_readings_that_rest_on_layout_are_marked_uncertain(union: Graph, claim: str) -> None:
+    iri = ID[f"claim/{claim}"]
+    assert (iri, HKSC.uncertain, Literal(True)) in union
+    assert union.value(iri, HKSC.note) is not None
