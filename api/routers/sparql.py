@@ -10,6 +10,7 @@ credentials), so a page on any origin can query the graph.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -54,7 +55,7 @@ TRUNCATED_HEADER = "HKKG-Truncated"
 CACHE_HEADER = "HKKG-Cache"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, {CACHE_HEADER}, Content-Type",
+    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, {CACHE_HEADER}, Content-Type, ETag",
 }
 PREFLIGHT_HEADERS = {
     **CORS_HEADERS,
@@ -281,19 +282,27 @@ class SparqlService:
             named_graphs=tuple(named_graphs) if default_graphs or named_graphs else None,
         )
         _check_iris(default_graphs + named_graphs)
-        use_cache = self.cache is not None and info.deterministic
+        build = self.current_build() if info.deterministic else None
+        headers = {"Vary": "Accept"}
+        if build is not None:
+            # Same build, same request, same answer: clients may revalidate for free.
+            headers["Cache-Control"] = "no-cache"
+            headers["ETag"] = answer_etag(build, job)
+            if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+                return Response(status_code=304, headers=headers)
         outcome = None
-        if use_cache and self.cache is not None:
-            build = self.current_build()
-            outcome = self.cache.get((build, job)) if build else None
+        if build is not None and self.cache is not None:
+            outcome = self.cache.get((build, job))
         cached = outcome is not None
         if outcome is None:
             outcome = await self.run(job, timeout)
-            if use_cache and self.cache is not None and outcome.build:
-                self.cache.put((outcome.build, job), outcome)
+            if build is not None and outcome.build:
+                headers["ETag"] = answer_etag(outcome.build, job)  # the build it ran on
+                if self.cache is not None:
+                    self.cache.put((outcome.build, job), outcome)
         fmt = formats.by_name(outcome.media_type)
         assert fmt is not None
-        headers = {"Vary": "Accept", CACHE_HEADER: "hit" if cached else "miss"}
+        headers[CACHE_HEADER] = "hit" if cached else "miss"
         if outcome.truncated:
             headers[TRUNCATED_HEADER] = "true"
         return Response(outcome.body, media_type=formats.content_type(fmt), headers=headers)
@@ -404,6 +413,24 @@ def _negotiate_simple(offered: list[str], accept: str | None, wanted: list[str])
     """Pick one of ``offered`` media types (first preferred) for Accept / format=."""
     fmts = tuple(formats.Format(m, m, "graph", "") for m in offered)
     return negotiate(fmts, accept, wanted).media_type
+
+
+def answer_etag(build: str, job: Job) -> str:
+    """A weak validator of the answer to ``job`` on ``build``.
+
+    Weak, because two workers may order unordered rows differently: the
+    answers are equivalent, not byte-identical."""
+    digest = hashlib.sha256(repr((build, job)).encode()).hexdigest()[:32]
+    return f'W/"{digest}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison of ``If-None-Match`` against ``etag``."""
+    if not if_none_match:
+        return False
+    opaque = etag.removeprefix("W/")
+    return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == opaque
+               for tag in if_none_match.split(","))
 
 
 def _check_iris(iris: list[str]) -> None:

@@ -386,3 +386,43 @@ def test_truncation_is_announced(sparql_store: Path, direct: ox.Store) -> None:
         assert len(ntriples_graph(graph.content)) == 5
         whole = small.post("/sparql", data={"query": "ASK { ?s ?p ?o }"})
         assert "hkkg-truncated" not in whole.headers
+
+
+# ---------------------------------------------------------------- revalidation
+
+def test_answers_carry_a_weak_etag_and_revalidate(client: TestClient) -> None:
+    first = _send(client, "get", SELECT)
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"') and first.headers["cache-control"] == "no-cache"
+    again = client.get("/sparql", params={"query": SELECT},
+                       headers={"Accept": JSON, "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    # Strong form of the same tag and lists match too (weak comparison).
+    for header in (etag.removeprefix("W/"), f'"other", {etag}'):
+        assert client.get("/sparql", params={"query": SELECT},
+                          headers={"Accept": JSON, "If-None-Match": header}).status_code == 304
+    other_format = _send(client, "get", SELECT, accept="text/csv")
+    assert other_format.headers["etag"] != etag
+    assert client.get("/sparql", params={"query": SELECT}, headers={
+        "Accept": JSON, "If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_volatile_queries_have_no_etag(client: TestClient) -> None:
+    query = "SELECT (RAND() AS ?r) WHERE {}"
+    resp = client.get("/sparql", params={"query": query}, headers={"If-None-Match": "*"})
+    assert resp.status_code == 200 and "etag" not in resp.headers
+
+
+def test_a_new_build_changes_the_etag(tmp_path: Path) -> None:
+    from conftest import app_client, make_build, settings_for
+    from sparql_data import TRIG
+
+    store_dir = tmp_path / "store"
+    make_build(store_dir, TRIG, name="a")
+    with app_client(settings_for(store_dir, query_workers=1, query_workers_burst=0)) as c:
+        old = c.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).headers["etag"]
+        make_build(store_dir, TRIG, name="b")
+        resp = c.get("/sparql", params={"query": "ASK { ?s ?p ?o }"},
+                     headers={"If-None-Match": old})
+        assert resp.status_code == 200 and resp.headers["etag"] != old
