@@ -135,16 +135,21 @@ def test_provider_split_is_two_narrower_measures_adding_up(union: Graph) -> None
 
 
 @pytest.mark.parametrize(("claim_id", "ref_date", "period_end"), [
-    ("blueprint-2017-initiatives", "2017-12-01", "2017-12-31"),
-    ("blueprint-2-initiatives", "2020-01-01", "2020-12-31"),
-    ("csdi-spatial-datasets-2024-06", "2024-06-01", "2024-06-30"),
-    ("it-fund-grants", "2024-04-01", "2024-04-30"),
-    ("aisc-computing-power-2026", "2026-01-01", "2026-06-30"),
+    ("2024-07-12-legco-paper/blueprint-2017-initiatives", "2017-12-01", "2017-12-31"),
+    ("2024-07-12-legco-paper/blueprint-2-initiatives", "2020-01-01", "2020-12-31"),
+    ("2024-07-12-legco-paper/csdi-spatial-datasets-2024-06", "2024-06-01", "2024-06-30"),
+    ("2024-07-12-legco-paper/it-fund-grants", "2024-04-01", "2024-04-30"),
+    ("2024-07-12-legco-paper/aisc-computing-power-2026", "2026-01-01", "2026-06-30"),
+    ("2024-07-12-legco-paper/it-blueprint-recommendations", "2022-12-01", "2022-12-31"),
+    ("2024-07-12-legco-paper/hk-rank-global", "2024-04-01", "2024-04-30"),
+    ("2024-02-20-slides/data-policy-statement-action-items", "2023-12-01", "2023-12-31"),
+    ("2025-05-12-legco-paper/airdi-budget-2025", "2025-01-01", "2025-12-31"),
 ])
 def test_figures_carry_the_date_the_sentence_gives(union: Graph, claim_id: str, ref_date: str,
                                                    period_end: str) -> None:
-    """Not the paper's own date (July 2024): "As of April 2024", "in early-2026" ..."""
-    claim = ID[f"claim/2024-07-12-legco-paper/{claim_id}"]
+    """Not the document's own date: "As of April 2024", "published in April this year",
+    "in early-2026", "the 2025-26 Budget" ..."""
+    claim = ID[f"claim/{claim_id}"]
     assert [str(d) for d in union.objects(claim, HKSC.refDate)] == [ref_date]
     assert [str(d) for d in union.objects(claim, HKSC.periodEnd)] == [period_end]
     assert (claim, HKSC.dateFromDocument, Literal(True)) not in union

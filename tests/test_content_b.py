@@ -195,9 +195,15 @@ def test_stated_counts_are_not_marked_counted(union: Graph) -> None:
 
 @pytest.mark.parametrize("claim", [
     "2026-01-20-slides/dpo-initiatives", "2024-02-20-slides/traffic-data-analytics-csdi",
-    "2024-02-20-slides/water-intelligence-network-csdi",
+    "2024-02-20-slides/water-intelligence-network-csdi", "2026-01-20-slides/dpo-full-digitalisation",
+    "2024-02-20-slides/gd-uiap-yue-sheng-shi", "2024-02-20-slides/gd-uiap-administrative-website",
 ])
 def test_readings_that_rest_on_layout_are_marked_uncertain(union: Graph, claim: str) -> None:
     iri = ID[f"claim/{claim}"]
     assert (iri, HKSC.uncertain, Literal(True)) in union
     assert union.value(iri, HKSC.note) is not None
+
+
+def test_benefits_to_service_providers_serve_providers(union: Graph) -> None:
+    claim = ID["claim/2026-03-06-slides/iam-smart-benefits"]
+    assert set(union.objects(claim, HKSC.claimObject)) == {ID["group/service-providers"]}
