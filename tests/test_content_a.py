@@ -11,17 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import DATA_DIR, data_copy
+from helpers import DATA_DIR, assert_claim_evidence, data_copy
 from rdflib import Graph, Literal
 from rdflib.namespace import PROV
 
 from graph.build import Assembled, assemble
 from graph.coverage import coverage
 from graph.errors import BuildError
-from graph.namespaces import HKSC, ID, OA
+from graph.namespaces import HKSC, ID
 from graph.settings import Settings
 from loaders.documents import SourceDocument
-from loaders.text import normalise
 
 MINE = ("2024-02-20-slides", "2024-07-12-legco-paper", "2025-05-12-legco-paper")
 
@@ -48,15 +47,7 @@ SAMPLE = [
 def test_sample_claim_quote_is_in_its_passage(union: Graph, docs: dict[str, SourceDocument],
                                               doc_id: str, claim_id: str, key: str,
                                               value: int | None) -> None:
-    claim = ID[f"claim/{doc_id}/{claim_id}"]
-    doc = docs[doc_id]
-    assert (claim, PROV.wasDerivedFrom, doc.passage_iri(key)) in union
-    quotes = [str(q) for t in union.objects(claim, HKSC.evidence)
-              for s in union.objects(t, OA.hasSelector) for q in union.objects(s, OA.exact)]
-    assert len(quotes) == 1
-    assert normalise(quotes[0]) in doc.normalised[key]
-    if value is not None:
-        assert [int(v) for v in union.objects(claim, HKSC.value)] == [value]
+    assert_claim_evidence(union, docs[doc_id], ID[f"claim/{doc_id}/{claim_id}"], key, value)
 
 
 def test_garbled_figure_kept_without_value(union: Graph) -> None:

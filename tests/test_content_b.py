@@ -12,14 +12,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from helpers import assert_claim_evidence
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, SKOS
+from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from graph.coverage import coverage
-from graph.namespaces import HKSC, ID, OA, SCHEMA
+from graph.namespaces import HKSC, ID, SCHEMA
 from loaders.documents import SourceDocument
-from loaders.text import normalise
 
 JAN, MAR = "2026-01-20-slides", "2026-03-06-slides"
 MINE = (JAN, MAR)
@@ -71,13 +71,7 @@ def test_sample_claim(union: Graph, docs: dict[str, SourceDocument], doc_id: str
     claim = _claim(doc_id, claim_id)
     doc = docs[doc_id]
     assert (claim, HKSC.statedIn, doc.iri) in union
-    assert (claim, PROV.wasDerivedFrom, doc.passage_iri(key)) in union
-    quotes = [str(q) for t in union.objects(claim, HKSC.evidence)
-              for s in union.objects(t, OA.hasSelector) for q in union.objects(s, OA.exact)]
-    assert len(quotes) == 1
-    assert normalise(quotes[0]) in doc.normalised[key]
-    if value is not None:
-        assert [int(str(v)) for v in union.objects(claim, HKSC.value)] == [value]
+    assert_claim_evidence(union, doc, claim, key, value)
     expected_q = {ID[f"qualifier/{qualifier}"]} if qualifier else set()
     assert set(union.objects(claim, HKSC.qualifier)) == expected_q
 
