@@ -36,6 +36,11 @@ class Problem(Exception):
         self.headers = headers or {}
         self.extra = extra
 
+    def response(self, instance: str | None = None) -> JSONResponse:
+        """This problem as an ``application/problem+json`` response."""
+        return problem_response(self.status, self.detail, kind=self.kind, instance=instance,
+                                headers=self.headers, **self.extra)
+
 
 def problem_response(
     status: int,
@@ -62,9 +67,7 @@ def problem_response(
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.detail, kind=exc.kind,
-                                instance=str(request.url.path), headers=exc.headers,
-                                **exc.extra)
+        return exc.response(instance=str(request.url.path))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -27,7 +27,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.problems import Problem, problem_response
+from api.problems import Problem
 from api.sparql import formats, service_description
 from api.sparql.cache import ResultCache
 from api.sparql.negotiation import NotAcceptableError, negotiate, negotiate_query
@@ -75,27 +75,14 @@ SD_NAMES = {"turtle": "text/turtle", "ttl": "text/turtle", "jsonld": "applicatio
             "json-ld": "application/ld+json", "json": "application/ld+json", "html": "text/html"}
 
 
-def with_problems(response_or_problem: Response | Problem, path: str) -> Response:
-    """The response itself, or the problem document of a refused request; with CORS."""
-    if isinstance(response_or_problem, Problem):
-        exc = response_or_problem
-        response: Response = problem_response(exc.status, exc.detail, kind=exc.kind,
-                                              instance=path, headers=exc.headers, **exc.extra)
-    else:
-        response = response_or_problem
-    response.headers.update(CORS_HEADERS)
-    return response
-
-
 class SparqlFastPath:
     """Pure ASGI middleware that serves ``/sparql`` before FastAPI's router.
 
-    The FastAPI routes below document the operation (OpenAPI) and serve it
-    when the service is not running; in a running app this middleware answers
-    first and skips routing and dependency resolution, which cost about a
-    fifth of the HTTP process's time per query (measured with py-spy under the
-    benchmark's load, see bench/README.md). Behaviour is the same: both call
-    :meth:`SparqlService.handle`."""
+    Every query passes through the HTTP process on its way to a worker, so
+    the path is kept short: routing and dependency resolution are skipped.
+    The FastAPI routes below call the same :meth:`SparqlService.handle`; they
+    document the operation in ``/openapi.json`` and answer only in an app
+    whose lifespan has not run (no ``state.sparql``)."""
 
     def __init__(self, app: Any):
         self.app = app
@@ -155,22 +142,24 @@ class SparqlService:
 
     async def handle(self, request: Request) -> Response:
         """Answer one request to ``/sparql`` (any method), problems and CORS included."""
+        if request.method == "OPTIONS":
+            return self.preflight(request)
         try:
-            if request.method == "OPTIONS":
-                return self.preflight(request)
             if request.method not in ("GET", "HEAD", "POST"):
                 raise Problem(405, f"method {request.method} is not allowed on /sparql",
                               kind="method-not-allowed",
                               headers={"Allow": "GET, HEAD, POST, OPTIONS"})
             params = await self.read_params(request)
-            if request.method != "POST":
-                if params.all("update"):
-                    raise self._read_only("the update= parameter (SPARQL Update)")
-                if params.one("query") is None:
-                    return with_problems(await self.describe(request, params), request.url.path)
-            return with_problems(await self.query(request, params), request.url.path)
+            if request.method != "POST" and params.all("update"):
+                raise self._read_only("the update= parameter (SPARQL Update)")
+            if request.method != "POST" and params.one("query") is None:
+                response = await self.describe(request, params)
+            else:
+                response = await self.query(request, params)
         except Problem as exc:
-            return with_problems(exc, request.url.path)
+            response = exc.response(instance=request.url.path)
+        response.headers.update(CORS_HEADERS)
+        return response
 
     @staticmethod
     def preflight(request: Request) -> Response:
