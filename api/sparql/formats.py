@@ -1,11 +1,15 @@
 """Result formats of the endpoint and the serializers that write them.
 
-SELECT/ASK answers are written here rather than by pyoxigraph's own
-serializer because the answer may have to be cut at ``max_results`` rows and
-pyoxigraph can only serialize a whole, unread result iterator. The four
-formats are small W3C specifications (SPARQL 1.1 Query Results JSON, XML,
-CSV and TSV). Graph answers (CONSTRUCT/DESCRIBE) are cut with ``islice`` and
-written by ``pyoxigraph.serialize``.
+SELECT answers are written by pyoxigraph's own (Rust) serializer whenever the
+answer provably holds at most ``max_results`` rows: the bound is read off the
+serialized bytes (see ``row_upper_bound``), and the writer is stopped at
+``FAST_PATH_MAX_BYTES`` so an endless answer cannot fill memory. pyoxigraph
+can only serialize a whole, unread result iterator, so an answer that may be
+longer is run again and cut here, by the Python writers below (the four
+formats are small W3C specifications: SPARQL 1.1 Query Results JSON, XML, CSV
+and TSV), which also mark the answer as truncated. Graph answers
+(CONSTRUCT/DESCRIBE) are cut with ``islice`` and written by
+``pyoxigraph.serialize``.
 
 This module is imported by the worker processes: it must stay light
 (pyoxigraph and the standard library only).
@@ -159,6 +163,75 @@ def _tsv_cell(term: Term | None) -> str:
     # str() of a pyoxigraph term is its N-Triples form, which TSV results use;
     # tabs and newlines are already escaped inside literals.
     return str(term)
+
+
+_RESULT_SERIALIZERS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+# Most bytes pyoxigraph's serializer may write before the answer is handed to the
+# Python writers instead (which stop at max_results rows): a memory bound per worker.
+FAST_PATH_MAX_BYTES = 32 * 1024 * 1024
+
+
+class _TooLargeError(Exception):
+    """Raised by ``_CappedSink`` to stop pyoxigraph's serializer."""
+
+
+class _CappedSink:
+    """A binary file-like target that refuses to grow past ``limit`` bytes."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _TooLargeError
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing is buffered here."""
+
+
+def holds_at_most(fmt: Format, body: bytes, max_results: int) -> bool:
+    """Whether a SELECT answer written by pyoxigraph holds at most ``max_results`` rows.
+
+    Counted on the bytes, never undercounting: an XML row is one ``<result``
+    element (``<`` is always escaped in text); a CSV or TSV row ends with a line
+    break after the header line (a quoted CSV value may add more, which only
+    overcounts); a JSON row takes at least three bytes (``{},``), and only when
+    that bound is not enough is the document parsed."""
+    if fmt.name == "xml":
+        return body.count(b"<result") - body.count(b"<results") <= max_results
+    if fmt.name in ("csv", "tsv"):
+        return body.count(b"\n") - 1 <= max_results
+    if fmt.name == "json":
+        if (len(body) + 1) // 3 <= max_results:
+            return True
+        return len(json.loads(body)["results"]["bindings"]) <= max_results
+    raise ValueError(f"{fmt.name} is not a results format")
+
+
+def serialize_solutions(solutions: ox.QuerySolutions, fmt: Format, max_results: int,
+                        max_bytes: int = FAST_PATH_MAX_BYTES) -> bytes | None:
+    """The whole answer written by pyoxigraph, or ``None`` when it may hold more than
+    ``max_results`` rows or exceeds ``max_bytes`` (the caller then cuts it itself).
+
+    Consumes ``solutions`` either way."""
+    sink = _CappedSink(max_bytes)
+    try:
+        solutions.serialize(sink, format=_RESULT_SERIALIZERS[fmt.name])
+    except _TooLargeError:
+        return None
+    body = b"".join(sink.parts)
+    return body if holds_at_most(fmt, body, max_results) else None
 
 
 def write_solutions(fmt: Format, variables: Sequence[str],

@@ -109,6 +109,12 @@ def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -
                 return Outcome("not-acceptable", message="results")
             if isinstance(result, ox.QueryBoolean):
                 return Outcome("ok", formats.write_boolean(fmt, bool(result)), fmt.media_type)
+            body = formats.serialize_solutions(result, fmt, job.max_results)
+            if body is not None:
+                return Outcome("ok", body, fmt.media_type)
+            # Maybe longer than max_results: run it again and cut it here.
+            result = store.query(job.query, **kwargs)
+            assert isinstance(result, ox.QuerySolutions)
             variables = [v.value for v in result.variables]
             rows = [tuple(solution) for solution in islice(result, job.max_results + 1)]
             truncated = len(rows) > job.max_results
