@@ -17,6 +17,7 @@ This module is imported by the worker processes: it must stay light
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -181,23 +182,17 @@ class _TooLargeError(Exception):
     """Raised by ``_CappedSink`` to stop pyoxigraph's serializer."""
 
 
-class _CappedSink:
-    """A binary file-like target that refuses to grow past ``limit`` bytes."""
+class _CappedSink(io.BytesIO):
+    """An in-memory binary file that refuses to grow past ``limit`` bytes."""
 
     def __init__(self, limit: int):
+        super().__init__()
         self.limit = limit
-        self.size = 0
-        self.parts: list[bytes] = []
 
-    def write(self, data: bytes) -> int:
-        self.size += len(data)
-        if self.size > self.limit:
+    def write(self, data: Any, /) -> int:
+        if self.tell() + len(data) > self.limit:
             raise _TooLargeError
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        """Nothing is buffered here."""
+        return super().write(data)
 
 
 def holds_at_most(fmt: Format, body: bytes, max_results: int) -> bool:
@@ -230,7 +225,7 @@ def serialize_solutions(solutions: ox.QuerySolutions, fmt: Format, max_results: 
         solutions.serialize(sink, format=_RESULT_SERIALIZERS[fmt.name])
     except _TooLargeError:
         return None
-    body = b"".join(sink.parts)
+    body = sink.getvalue()
     return body if holds_at_most(fmt, body, max_results) else None
 
 
