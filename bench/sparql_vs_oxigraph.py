@@ -170,8 +170,9 @@ def _client(port: int, path: str, queries: list[tuple[str, str]], offset: int,
     out.put((latencies, errors, time.process_time()))
 
 
-def tree_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of ``pid`` and its live descendants (Linux ``/proc``).
+def tree_cpu_seconds(pid: int, descendants: bool = True) -> float | None:
+    """User + system CPU seconds of ``pid`` and (unless told not to) its live
+    descendants (Linux ``/proc``).
 
     Throughput swings by tens of percent between rounds on a shared 2-core
     machine; CPU time per request is the steadier measure of what a server
@@ -190,6 +191,8 @@ def tree_cpu_seconds(pid: int) -> float | None:
         stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
     if pid not in stats:
         return None
+    if not descendants:
+        return stats[pid][1]
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
@@ -206,6 +209,7 @@ def load(port: int, path: str, queries: list[tuple[str, str]], clients: int,
     procs = [ctx.Process(target=_client, args=(port, path, queries, n, seconds, out))
              for n in range(clients)]
     cpu_before = tree_cpu_seconds(server_pid) if server_pid else None
+    own_before = tree_cpu_seconds(server_pid, descendants=False) if server_pid else None
     started = time.perf_counter()
     for p in procs:
         p.start()
@@ -214,6 +218,7 @@ def load(port: int, path: str, queries: list[tuple[str, str]], clients: int,
         p.join()
     elapsed = time.perf_counter() - started
     cpu_after = tree_cpu_seconds(server_pid) if server_pid else None
+    own_after = tree_cpu_seconds(server_pid, descendants=False) if server_pid else None
     latencies = sorted(x for lat, _, _ in results for x in lat)
     errors = sum(e for _, e, _ in results)
     client_cpu = sum(c for _, _, c in results)
@@ -223,6 +228,10 @@ def load(port: int, path: str, queries: list[tuple[str, str]], clients: int,
         "client_cpu_ms_per_request": round(1000 * client_cpu / max(1, len(latencies)), 3),
         "server_cpu_ms_per_request": round(1000 * (cpu_after - cpu_before) / len(latencies), 3)
         if cpu_before is not None and cpu_after is not None and latencies else None,
+        # The top process alone: for the endpoint, the HTTP process without its workers.
+        "server_top_process_cpu_ms_per_request":
+        round(1000 * (own_after - own_before) / len(latencies), 3)
+        if own_before is not None and own_after is not None and latencies else None,
         "latency_ms_p50": round(1000 * statistics.median(latencies), 2) if latencies else None,
         "latency_ms_p95": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 2)
         if latencies else None,
@@ -279,8 +288,8 @@ def main() -> int:
         secs = sum(r["seconds"] for r in runs[name])
         return round(reqs / secs, 1)
 
-    def cpu(name: str) -> float | None:
-        values = [r["server_cpu_ms_per_request"] for r in runs[name]]
+    def cpu(name: str, key: str = "server_cpu_ms_per_request") -> float | None:
+        values = [r[key] for r in runs[name]]
         if any(v is None for v in values) or not values:
             return None
         return round(statistics.mean(values), 3)
@@ -306,6 +315,8 @@ def main() -> int:
         "runs": runs,
         "throughput_qps": {name: total(name) for name in ports},
         "server_cpu_ms_per_request": {name: cpu(name) for name in ports},
+        "server_top_process_cpu_ms_per_request": {
+            name: cpu(name, "server_top_process_cpu_ms_per_request") for name in ports},
         "ratio_to_oxigraph": {name: round(total(name) / raw, 3) if raw else None
                               for name in ("endpoint", "endpoint-nocache")},
     }
@@ -317,7 +328,8 @@ def main() -> int:
           f"{args.rounds} x {args.seconds:g} s per server; store {triples} triples")
     print(f"same answers: {result['same_answers']}")
     for name in ports:
-        print(f"{name:17} {total(name):8.1f} queries/s  server CPU {cpu(name)} ms/query  "
+        print(f"{name:17} {total(name):8.1f} queries/s  server CPU {cpu(name)} ms/query "
+              f"(top process {cpu(name, 'server_top_process_cpu_ms_per_request')})  "
               + "  ".join(f"p50 {r['latency_ms_p50']} ms p95 {r['latency_ms_p95']} ms "
                           f"errors {r['errors']}" for r in runs[name]))
     for name, ratio in result["ratio_to_oxigraph"].items():

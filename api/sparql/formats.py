@@ -17,6 +17,7 @@ This module is imported by the worker processes: it must stay light
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
@@ -201,12 +202,16 @@ def holds_at_most(fmt: Format, body: bytes, max_results: int) -> bool:
     Counted on the bytes, never undercounting: an XML row is one ``<result``
     element (``<`` is always escaped in text); a CSV or TSV row ends with a line
     break after the header line (a quoted CSV value may add more, which only
-    overcounts); a JSON row takes at least three bytes (``{},``), and only when
-    that bound is not enough is the document parsed."""
+    overcounts); a JSON row takes at least three bytes (``{},``). Only when the
+    cheap bound is not enough is a CSV or JSON answer parsed to count its rows."""
     if fmt.name == "xml":
         return body.count(b"<result") - body.count(b"<results") <= max_results
-    if fmt.name in ("csv", "tsv"):
+    if fmt.name == "tsv":
         return body.count(b"\n") - 1 <= max_results
+    if fmt.name == "csv":
+        if body.count(b"\n") - 1 <= max_results:
+            return True
+        return sum(1 for _ in csv.reader(io.StringIO(body.decode(), newline=""))) - 1 <= max_results
     if fmt.name == "json":
         if (len(body) + 1) // 3 <= max_results:
             return True
