@@ -116,7 +116,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = parser.parse_args()
     settings = Settings() if args.store_dir is None else Settings(store_dir=args.store_dir)
-    build, store = workers.open_current(settings.resolved_store_dir)
+    build, store, _ = workers.open_current(settings.resolved_store_dir)
     measures: dict[str, tuple[Callable[[ox.Store, str], None], float]] = {
         "engine": (engine, 0.0),
         "engine_rust_serializer": (engine_rust_serializer, 0.0),

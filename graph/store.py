@@ -4,14 +4,24 @@ Layout of ``store_dir``::
 
     builds/<stamp>/   one Oxigraph database per build
     current           symlink to the published build
+    locks/<stamp>     reader locks, one file per build
 
 A build writes a new ``builds/<stamp>`` and, only when the SHACL gate passes,
 repoints ``current`` with an atomic rename. Readers resolve ``current`` when
 they open the store, so an interrupted or failed build never disturbs them.
+
+Old builds are pruned after a publish, but never one that a process still
+has open: a reader holds a shared ``flock`` on ``locks/<stamp>`` for as long
+as it keeps that build open, and pruning skips a build whose lock it cannot
+take exclusively (it goes at a later publish). Without this, two publishes
+close together (two builds finishing at once) could delete the files under
+a query that is still running.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import time
@@ -48,16 +58,51 @@ def current_store_path(store_dir: Path) -> Path:
     return link.resolve()
 
 
-class EmbeddedStore:
-    """A read-only view of the published Oxigraph build."""
+def _lock_path(store_dir: Path, build_name: str) -> Path:
+    return store_dir / "locks" / build_name
 
-    def __init__(self, path: Path):
+
+def open_current_build(store_dir: Path, attempts: int = 3) -> tuple[Path, ox.Store, int]:
+    """Open the published build read-only, holding its reader lock.
+
+    Returns the build's folder, the store and the lock's file descriptor: close
+    it (``os.close``) when the store is dropped. Raises StoreNotBuilt when
+    nothing is published. The lock is taken before the build is opened and the
+    build checked afterwards, so a build being pruned at that moment is never
+    opened; the published one is looked up again instead."""
+    for _ in range(attempts):
+        path = current_store_path(store_dir)
+        lock = _lock_path(store_dir, path.name)
+        lock.parent.mkdir(exist_ok=True)
+        fd = os.open(lock, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a pruner deletes this build
+            if path.is_dir():
+                return path, ox.Store.read_only(str(path)), fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+    raise StoreNotBuilt(f"the published build in {store_dir} kept disappearing while opening it")
+
+
+class EmbeddedStore:
+    """A read-only view of the published Oxigraph build (holding its reader lock)."""
+
+    def __init__(self, path: Path, store: ox.Store, lock_fd: int):
         self.path = path
-        self._store = ox.Store.read_only(str(path))
+        self._store = store
+        self._lock_fd: int | None = lock_fd
 
     @classmethod
     def open_current(cls, store_dir: Path) -> EmbeddedStore:
-        return cls(current_store_path(store_dir))
+        return cls(*open_current_build(store_dir))
+
+    def close(self) -> None:
+        """Release the reader lock (the build may then be pruned)."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     @property
     def raw(self) -> ox.Store:
@@ -107,4 +152,22 @@ def _prune(store_dir: Path, keep: int, protect: Path) -> None:
     builds = sorted((store_dir / "builds").iterdir(), key=lambda p: p.stat().st_mtime)
     old = [b for b in builds if b.resolve() != protect.resolve()]
     for b in old[: max(0, len(old) - (keep - 1))]:
-        shutil.rmtree(b, ignore_errors=True)
+        _remove_unless_open(store_dir, b)
+
+
+def _remove_unless_open(store_dir: Path, build: Path) -> bool:
+    """Delete ``build`` unless a reader holds its lock; True when deleted."""
+    lock = _lock_path(store_dir, build.name)
+    lock.parent.mkdir(exist_ok=True)
+    fd = os.open(lock, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # still open somewhere: pruned at a later publish
+        shutil.rmtree(build, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+        return True
+    finally:
+        os.close(fd)

@@ -10,6 +10,8 @@ worker over a socket pair wrapped in asyncio streams.
 
 A worker checks before each query whether ``current`` points at another
 build and reopens the store if so, so a rebuild is picked up without restart.
+It holds the reader lock of the build it has open (``graph.store``), so that
+build is not pruned under it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from typing import Any, Literal
 import pyoxigraph as ox
 
 from api.sparql import formats
+from graph.errors import StoreNotBuilt
+from graph.store import open_current_build
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +82,10 @@ class WorkerCrashedError(Exception):
 
 # ---------------------------------------------------------------- in the worker
 
-def open_current(store_dir: Path) -> tuple[Path, ox.Store]:
-    """Open the published build read-only; raises FileNotFoundError without one."""
-    link = store_dir / "current"
-    if not link.exists():
-        raise FileNotFoundError(f"no published store in {store_dir.name}; run `hkkg build`")
-    path = link.resolve()
-    return path, ox.Store.read_only(str(path))
+def open_current(store_dir: Path) -> tuple[Path, ox.Store, int]:
+    """Open the published build read-only, holding its reader lock (a file descriptor
+    to close when the store is dropped); raises StoreNotBuilt without a build."""
+    return open_current_build(store_dir)
 
 
 def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -> Outcome:
@@ -139,6 +140,7 @@ def worker_main(conn: Connection, store_dir: str, prefixes: dict[str, str]) -> N
     link = root / "current"
     build = ""
     store: ox.Store | None = None
+    lock_fd: int | None = None
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -155,10 +157,16 @@ def worker_main(conn: Connection, store_dir: str, prefixes: dict[str, str]) -> N
                 current = ""
             if store is None or current != build:
                 store = None
-                path, store = open_current(root)
+                if lock_fd is not None:
+                    os.close(lock_fd)  # the old build may now be pruned
+                    lock_fd = None
+                path, store, lock_fd = open_current(root)
                 build = path.name
-        except (FileNotFoundError, OSError) as exc:
-            conn.send(Outcome("no-store", message=str(exc)))
+        except (StoreNotBuilt, OSError) as exc:
+            # The message goes to HTTP clients: no file system path in it.
+            log.error("SPARQL worker cannot open the published store: %s", exc)
+            conn.send(Outcome("no-store", message="no published store could be opened; "
+                                                  "run `hkkg build`"))
             continue
         outcome = execute(store, job, prefixes)
         conn.send(Outcome(outcome.status, outcome.body, outcome.media_type, outcome.truncated,

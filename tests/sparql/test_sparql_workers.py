@@ -165,3 +165,35 @@ def test_result_cache(sparql_store: Path) -> None:
         assert answers[0].content != answers[1].content
         failed = [client.post("/sparql", data={"query": "SELECT * {"}) for _ in range(2)]
         assert [f.status_code for f in failed] == [400, 400]
+
+
+def test_a_worker_keeps_its_build_from_being_pruned_until_it_moves_on(tmp_path: Path) -> None:
+    """Publishing prunes old builds, but not the one a worker has open; once the worker
+    has moved to the new build (at its next query), the old one goes at the next publish."""
+    from graph import store as gstore
+
+    store_dir = tmp_path / "store"
+    first = make_build(store_dir, TRIG, name="a")
+    settings = settings_for(store_dir, query_workers=1, query_workers_burst=0, query_cache_mb=0)
+    with app_client(settings) as client:
+        assert client.post("/sparql", data={"query": ASK}).json()["boolean"] is True
+        second = make_build(store_dir, TRIG, name="b", publish=False)
+        gstore.publish(store_dir, second, keep=1)
+        assert first.is_dir()  # the worker still has it open
+        assert client.post("/sparql", data={"query": ASK}).status_code == 200  # moves to b
+        third = make_build(store_dir, TRIG, name="c", publish=False)
+        gstore.publish(store_dir, third, keep=1)
+        assert not first.exists()
+        assert second.is_dir()  # open in the worker until its next query
+        assert client.post("/sparql", data={"query": ASK}).status_code == 200
+
+
+def test_no_published_store_is_a_503_problem_without_paths(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "empty", query_workers=1, query_workers_burst=0)
+    with app_client(settings) as client:
+        response = client.post("/sparql", data={"query": ASK})
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["type"].endswith("store-not-built") and "hkkg build" in problem["detail"]
+    assert str(tmp_path) not in response.text
