@@ -1,7 +1,10 @@
 """Derived ("truthy") triples, computed from claims as Wikidata derives its truthy statements.
 
-- ``subject predicate object`` for every RelationClaim (and listing member),
-  so simple questions need no claim pattern; the claims keep the provenance.
+- ``subject predicate object`` for every RelationClaim (and ``subject role
+  member`` for every listing member), so simple questions need no claim
+  pattern; the claims keep the provenance. ``hksc:partOf`` and its inverse
+  ``hksc:hasPart`` are derived in both directions, so a question asked with
+  either finds every part, whichever way the source (or curator) put it.
 - ``subject hksc:latestObservation claim`` for the achieved observation with
   the latest reference date per subject and measure.
 """
@@ -31,6 +34,10 @@ def derive(claims: Graph) -> Graph:
         for m in claims.objects(c, HKSC.member):
             if s is not None and p is not None:
                 out.add((s, p, m))
+    for part, whole in list(out.subject_objects(HKSC.partOf)):
+        out.add((whole, HKSC.hasPart, part))
+    for whole, part in list(out.subject_objects(HKSC.hasPart)):
+        out.add((part, HKSC.partOf, whole))
     latest: dict[tuple[Any, Any], tuple[str, str, URIRef]] = {}
     groups: dict[tuple[Any, Any], list[URIRef]] = defaultdict(list)
     for c in claims.subjects(HKSC.measure, None):

@@ -201,3 +201,17 @@ def test_readings_that_rest_on_layout_are_marked_uncertain(union: Graph, claim: 
 def test_benefits_to_service_providers_serve_providers(union: Graph) -> None:
     claim = ID["claim/2026-03-06-slides/iam-smart-benefits"]
     assert set(union.objects(claim, HKSC.claimObject)) == {ID["group/service-providers"]}
+
+
+def test_parts_point_at_their_whole(union: Graph) -> None:
+    """A listing of parts (``role: hasPart``) derives ``part partOf whole`` and its inverse;
+    no pair of things is ever part of each other (a listing read backwards would do that)."""
+    blueprint, direction = ID["blueprint/it-blueprint"], ID["strategy/it-blueprint-direction-1"]
+    assert (direction, HKSC.partOf, blueprint) in union
+    assert (blueprint, HKSC.hasPart, direction) in union
+    assert (blueprint, HKSC.partOf, direction) not in union
+    both_ways = {(a, b) for a, b in union.subject_objects(HKSC.partOf)
+                 if (b, HKSC.partOf, a) in union}
+    assert not both_ways
+    for whole, part in union.subject_objects(HKSC.hasPart):
+        assert (part, HKSC.partOf, whole) in union
