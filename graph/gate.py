@@ -11,6 +11,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
+from graph.errors import BuildError, InputProblem
 from graph.namespaces import SH
 
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -72,7 +73,11 @@ def run_gate(data: Graph) -> GateReport:
         js=False,
         debug=False,
     )
-    assert isinstance(report_graph, Graph)
+    if not isinstance(report_graph, Graph):
+        # pyshacl returns a ValidationFailure (not a report) when a shape itself is
+        # invalid, e.g. a SPARQL constraint using VALUES: that is a bug in the shapes file.
+        raise BuildError(InputProblem("shapes/shapes.ttl", None,
+                                      f"the shapes cannot be applied: {text}"))
     counts = dict.fromkeys(SEVERITIES, 0)
     for sev in report_graph.objects(None, SH.resultSeverity):
         counts[str(sev).rsplit("#", 1)[-1]] += 1
