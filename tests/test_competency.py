@@ -73,10 +73,13 @@ def test_cq3_amounts_are_typed_money(built_store: EmbeddedStore) -> None:
         ("fund/ai-subsidy-scheme", Decimal(3_000_000_000), "HKD"),
         ("org/airdi", Decimal(1_000_000_000), "HKD"),
         ("fund/frontier-technology-research-support-scheme", Decimal(3_000_000_000), "HKD"),
-        ("fund/sie-fund", Decimal(100_000_000), "HKD"),
+        # The SIE Fund "would allocate $100 million to implement a ... digital inclusion
+        # programme": the amount is the programme's allocation, not the fund's size.
+        ("initiative/sie-digital-inclusion-programme", Decimal(100_000_000), "HKD"),
         ("fund/innohk", Decimal(10_000_000_000), "HKD"),
     }
     assert expected <= got
+    assert ("fund/sie-fund", Decimal(100_000_000), "HKD") not in got
     typed = rows(
         built_store,
         """
