@@ -90,18 +90,14 @@ def _open_store(settings: Settings) -> EmbeddedStore | None:
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from graph.namespaces import sparql_prologue
-
     st = _open_store(settings)
     if st is None:
         return 2
     text = args.query
     if text == "-":
         text = sys.stdin.read()
-    if "PREFIX" not in text.upper():
-        text = sparql_prologue() + text
     try:
-        result = st.query(text)
+        result = st.query(text, prefixes=PREFIXES)
     except SyntaxError as exc:
         _err(f"malformed query: {exc}")
         return 2
@@ -234,7 +230,7 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "query",
         help="run a SPARQL query on the published store "
-        "(prefixes hksc:, id:, skos: ... are added when the query declares none)",
+        "(prefixes hksc:, id:, skos: ... are predeclared; the query's own PREFIX lines win)",
     )
     p.add_argument("query", help="the query text, or - to read it from stdin")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")

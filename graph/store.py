@@ -108,8 +108,10 @@ class EmbeddedStore:
     def raw(self) -> ox.Store:
         return self._store
 
-    def query(self, sparql: str) -> Any:
-        return self._store.query(sparql, use_default_graph_as_union=True)
+    def query(self, sparql: str, prefixes: dict[str, str] | None = None) -> Any:
+        """Run ``sparql`` over the union of the named graphs; ``prefixes`` are predeclared
+        (a PREFIX line of the query wins over one of the same name)."""
+        return self._store.query(sparql, use_default_graph_as_union=True, prefixes=prefixes)
 
     def named_graphs(self) -> Iterator[str]:
         for g in self._store.named_graphs():

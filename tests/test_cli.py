@@ -51,6 +51,19 @@ def test_query_from_stdin_and_ask(built_settings: Settings) -> None:
     assert out.returncode == 0 and out.stdout.strip() == "true"
 
 
+def test_query_declaring_one_prefix_keeps_the_others(built_settings: Settings) -> None:
+    """The project's prefixes stay predeclared when the query declares its own (the
+    word PREFIX inside a literal, too, used to switch them all off)."""
+    q = ('PREFIX src: <https://w3id.org/hk-smartcity/id/source/> '
+         'ASK { src:2024-02-20-slides a hksc:SourceDocument FILTER ("PREFIX" != "") }')
+    out = run(["query", q], built_settings)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "true"
+    # A declared prefix wins over the predeclared one of the same name.
+    shadowed = "PREFIX hksc: <http://example.org/> ASK { ?d a hksc:SourceDocument }"
+    assert run(["query", shadowed], built_settings).stdout.strip() == "false"
+
+
 def test_malformed_query_exits_2(built_settings: Settings) -> None:
     out = run(["query", "SELECT WHERE {"], built_settings)
     assert out.returncode == 2
