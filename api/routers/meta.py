@@ -18,6 +18,9 @@ def index() -> str:
     """A plain page pointing at what the service offers."""
     links = [("/sparql", "SPARQL endpoint and query page"),
              ("/def", "Ontology documentation (Turtle with Accept: text/turtle)"),
+             ("/id/platform/iam-smart", "A resource: everything the graph says about iAM "
+              "Smart, as a page, Turtle, JSON-LD, N-Triples or RDF/XML (every /id/... IRI "
+              "resolves here)"),
              ("/settings", "Live settings with descriptions (JSON)"),
              ("/healthz", "Health check"), ("/docs", "OpenAPI documentation")]
     items = "".join(f'<li><a href="{href}">{escape(href)}</a>: {escape(text)}</li>'

@@ -133,6 +133,10 @@ class SparqlService:
         self.cache = ResultCache(cache_bytes) if cache_bytes else None
         self._link = settings.resolved_store_dir / "current"
 
+    def render_page(self, name: str, **context: Any) -> str:
+        """Render one of ``api/templates`` (autoescaped)."""
+        return self._env.get_template(name).render(**context)
+
     def current_build(self) -> str | None:
         """Name of the published build (one readlink; no store access)."""
         try:
@@ -279,22 +283,28 @@ class SparqlService:
             headers["ETag"] = answer_etag(build, job)
             if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
                 return Response(status_code=304, headers=headers)
-        outcome = None
-        if build is not None and self.cache is not None:
-            outcome = self.cache.get((build, job))
-        cached = outcome is not None
-        if outcome is None:
-            outcome = await self.run(job, timeout)
-            if build is not None and outcome.build:
-                headers["ETag"] = answer_etag(outcome.build, job)  # the build it ran on
-                if self.cache is not None:
-                    self.cache.put((outcome.build, job), outcome)
+        outcome, cached = await self.run_cached(job, timeout, build)
+        if not cached and build is not None and outcome.build:
+            headers["ETag"] = answer_etag(outcome.build, job)  # the build it ran on
         fmt = formats.by_name(outcome.media_type)
         assert fmt is not None
         headers[CACHE_HEADER] = "hit" if cached else "miss"
         if outcome.truncated:
             headers[TRUNCATED_HEADER] = "true"
         return Response(outcome.body, media_type=formats.content_type(fmt), headers=headers)
+
+    async def run_cached(self, job: Job, timeout: float,
+                         build: str | None) -> tuple[Outcome, bool]:
+        """The answer to ``job`` and whether it came from the cache: answers are cached
+        per build, so ``build`` is None for a query whose answer may change (RAND, NOW)."""
+        if build is not None and self.cache is not None:
+            outcome = self.cache.get((build, job))
+            if outcome is not None:
+                return outcome, True
+        outcome = await self.run(job, timeout)
+        if build is not None and outcome.build and self.cache is not None:
+            self.cache.put((outcome.build, job), outcome)
+        return outcome, False
 
     async def run(self, job: Job, timeout: float) -> Outcome:
         """Run ``job`` on the pool and turn every failure into a problem."""

@@ -1,0 +1,1 @@
+"""Linked-data resources: what /id/... answers about one thing."""

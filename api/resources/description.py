@@ -1,0 +1,216 @@
+"""What the server says about one thing: the query that gathers it, and a view for pages.
+
+A resource description is what an app needs without a second request: the thing's own
+statements (with blank nodes closed, as in a Concise Bounded Description), the links that
+point at it, every claim about it with its evidence (passage and verbatim quote), and the
+labels of everything it links to, so a client can show names without looking them up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS, TIME
+from rdflib.term import Node
+
+from graph.namespaces import HKSC, OA, PREFIXES, PROV
+
+# Characters that cannot stand in an IRI (RFC 3987) nor, therefore, in a SPARQL IRIREF.
+_BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+# Properties through which a claim points at the thing it is about.
+CLAIM_LINKS = ("hksc:about", "rdf:subject", "rdf:object", "hksc:claimObject",
+               "hksc:eventObject")
+
+
+def iri_is_safe(iri: str) -> bool:
+    """True when ``iri`` can be put between ``<>`` in a query without changing it."""
+    return not _BAD_IRI_CHARS.search(iri)
+
+
+def describe_query(iri: str) -> str:
+    """CONSTRUCT the description of ``iri`` (checked with :func:`iri_is_safe` first)."""
+    if not iri_is_safe(iri):
+        raise ValueError(f"not a usable IRI: {iri!r}")
+    links = "|".join(CLAIM_LINKS)
+    x = f"<{iri}>"
+    return f"""PREFIX hksc: <{PREFIXES['hksc']}>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT {{
+  {x} ?p ?o . ?o ?p2 ?o2 .
+  ?s ?ip {x} .
+  ?c ?cp ?co . ?co ?bp ?bo . ?bo ?sp ?so .
+  ?n rdfs:label ?label . ?n skos:prefLabel ?pref .
+}} WHERE {{
+  {{ {x} ?p ?o . OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2 }} }}
+  UNION {{ ?s ?ip {x} }}
+  UNION {{ ?c {links} {x} . ?c ?cp ?co .
+          OPTIONAL {{ FILTER(isBlank(?co)) ?co ?bp ?bo
+                     OPTIONAL {{ FILTER(isBlank(?bo)) ?bo ?sp ?so }} }} }}
+  UNION {{ {{ {x} ?lp ?n }} UNION {{ {x} ?n ?lo }} UNION {{ ?n ?lp {x} }} UNION {{ ?ls ?n {x} }}
+          UNION {{ ?lc {links} {x} . ?lc ?lp ?n }} UNION {{ ?lc {links} {x} . ?lc ?n ?lo }}
+          FILTER(isIRI(?n))
+          {{ ?n rdfs:label ?label }} UNION {{ ?n skos:prefLabel ?pref }} }}
+}}"""
+
+
+# ---------------------------------------------------------------- the page's view
+
+
+@dataclass
+class Term:
+    """A value as a page shows it: text, and where it links (if anywhere)."""
+
+    text: str
+    href: str | None = None
+    lang: str | None = None
+
+
+@dataclass
+class Row:
+    prop: Term
+    value: Term
+
+
+@dataclass
+class ClaimView:
+    """One claim about the thing, with the quote and passage it rests on."""
+
+    iri: str
+    href: str
+    kind: str
+    summary: list[Row]
+    quote: str | None
+    passage: Term | None
+    uncertain: bool
+
+
+@dataclass
+class ResourceView:
+    iri: str
+    title: str
+    other_labels: list[Term]
+    types: list[Term]
+    statements: list[Row] = field(default_factory=list)
+    claims: list[ClaimView] = field(default_factory=list)
+    incoming: list[Row] = field(default_factory=list)
+
+
+class Labeller:
+    """Turns terms into page text and links: IRIs under ``base`` link to this server."""
+
+    def __init__(self, graph: Graph, base: str):
+        self.graph = graph
+        self.base = base
+        self._prefixes = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+    def href(self, iri: str) -> str:
+        return iri[len(self.base) - 1:] if iri.startswith(self.base) else iri
+
+    def curie(self, iri: str) -> str:
+        for prefix, ns in self._prefixes:
+            if iri.startswith(ns) and "/" not in iri[len(ns):] and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns):]}"
+        return iri
+
+    def label(self, node: Node) -> str | None:
+        labels = list(self.graph.objects(node, SKOS.prefLabel)) + \
+            list(self.graph.objects(node, RDFS.label))
+        english = [lit for lit in labels if isinstance(lit, Literal) and lit.language == "en"]
+        plain = [lit for lit in labels if isinstance(lit, Literal) and not lit.language]
+        for candidates in (english, plain, labels):
+            if candidates:
+                return str(sorted(candidates, key=str)[0])
+        return None
+
+    def term(self, node: Node) -> Term:
+        if isinstance(node, URIRef):
+            iri = str(node)
+            return Term(self.label(node) or self.curie(iri), self.href(iri))
+        if isinstance(node, Literal):
+            return Term(str(node), None, node.language)
+        return Term("(blank node)")
+
+
+def _sorted_rows(rows: list[Row]) -> list[Row]:
+    return sorted(rows, key=lambda r: (r.prop.text, r.value.text))
+
+
+def build_view(graph: Graph, iri: str, base: str) -> ResourceView:
+    """The page's content for ``iri`` from its description ``graph``."""
+    node = URIRef(iri)
+    lab = Labeller(graph, base)
+    labels = sorted(set(graph.objects(node, SKOS.prefLabel)) | set(graph.objects(node, RDFS.label)),
+                    key=str)
+    title = lab.label(node) or lab.curie(iri)
+    view = ResourceView(
+        iri=iri, title=title,
+        other_labels=[Term(str(lit), None, getattr(lit, "language", None)) for lit in labels
+                      if str(lit) != title],
+        types=[lab.term(t) for t in sorted(graph.objects(node, RDF.type), key=str)],
+    )
+    hidden = {RDF.type, RDFS.label, SKOS.prefLabel}
+    for p, o in graph.predicate_objects(node):
+        if p in hidden or isinstance(o, BNode):
+            continue
+        view.statements.append(Row(lab.term(p), lab.term(o)))
+    view.statements = _sorted_rows(view.statements)
+    claims: set[Node] = set()
+    for link in (HKSC.about, RDF.subject, RDF.object, HKSC.claimObject, HKSC.eventObject):
+        claims.update(graph.subjects(link, node))
+    for claim in sorted(claims, key=str):
+        view.claims.append(_claim_view(graph, lab, claim))
+    view.claims.sort(key=lambda c: (c.kind, [r.value.text for r in c.summary]))
+    for s, p in graph.subject_predicates(node):
+        if s in claims or isinstance(s, BNode):
+            continue
+        view.incoming.append(Row(lab.term(p), lab.term(s)))
+    view.incoming = _sorted_rows(view.incoming)
+    return view
+
+
+# The order a claim's fields are shown in; others follow by name. Evidence and the
+# passage have their own place on the page; the link back to the thing is implied.
+_CLAIM_ORDER = (RDF.subject, HKSC.claimPredicate, RDF.predicate, HKSC.claimObject,
+                HKSC.eventObject, HKSC.listRole, HKSC.member, HKSC.measure, HKSC.value,
+                HKSC.amount, HKSC.textValue, HKSC.unit, HKSC.qualifier, HKSC.verbatim,
+                HKSC.refDate, HKSC.periodEnd, HKSC.modality, HKSC.note, HKSC.statedIn)
+_CLAIM_HIDDEN = {RDF.type, HKSC.evidence, PROV.wasDerivedFrom, HKSC.uncertain,
+                 HKSC.datePrecision, HKSC.dateFromDocument, HKSC.about}
+# Dates are stored as full xsd:date with a precision; show only what the source says.
+_PRECISION_CHARS = {str(TIME.unitYear): 4, str(TIME.unitMonth): 7}
+
+
+def _claim_view(graph: Graph, lab: Labeller, claim: Node) -> ClaimView:
+    kinds = [lab.term(t).text for t in graph.objects(claim, RDF.type)]
+    precision = graph.value(claim, HKSC.datePrecision)
+    cut = _PRECISION_CHARS.get(str(precision)) if precision is not None else None
+    rank: dict[Node, int] = {p: i for i, p in enumerate(_CLAIM_ORDER)}
+    rows: list[tuple[int, str, Row]] = []
+    for p, o in graph.predicate_objects(claim):
+        if p in _CLAIM_HIDDEN or isinstance(o, BNode):
+            continue
+        value = lab.term(o)
+        if p in (HKSC.refDate, HKSC.periodEnd) and cut:
+            value = Term(value.text[:cut])
+        name = lab.term(p)
+        rows.append((rank.get(p, len(rank)), name.text, Row(name, value)))
+    quote = None
+    for evidence in graph.objects(claim, HKSC.evidence):
+        for selector in graph.objects(evidence, OA.hasSelector):
+            exact = graph.value(selector, OA.exact)
+            if exact is not None:
+                quote = str(exact)
+    passage = graph.value(claim, PROV.wasDerivedFrom)
+    uncertain = graph.value(claim, HKSC.uncertain)
+    return ClaimView(
+        iri=str(claim), href=lab.href(str(claim)), kind=", ".join(sorted(kinds)) or "claim",
+        summary=[row for _r, _n, row in sorted(rows, key=lambda t: (t[0], t[1], t[2].value.text))],
+        quote=quote,
+        passage=lab.term(passage) if passage is not None else None,
+        uncertain=isinstance(uncertain, Literal) and uncertain.toPython() is True,
+    )

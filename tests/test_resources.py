@@ -1,0 +1,161 @@
+"""Linked-data resources at /id/...: every representation says the same, on the real graph.
+
+The description of a thing is checked against the store itself (queried directly): every
+claim about it is there with its quote and passage, and the links that point at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from rdflib import Graph, Literal
+from rdflib.compare import isomorphic
+from rdflib.namespace import PROV, RDF, SKOS
+
+from api.app import create_app
+from graph.namespaces import HKSC, ID, OA
+from graph.settings import Settings
+from graph.store import EmbeddedStore
+
+IAM_SMART = ID["platform/iam-smart"]
+PATH = "/id/platform/iam-smart"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture(scope="module")
+def client(built_settings: Settings) -> Iterator[TestClient]:
+    settings = built_settings.model_copy(update={"query_cache_mb": 0})
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def _graph(client: TestClient, path: str, fmt: str) -> Graph:
+    names = {"text/turtle": "turtle", "application/ld+json": "json-ld",
+             "application/n-triples": "nt", "application/rdf+xml": "xml"}
+    response = client.get(path, headers={"Accept": fmt})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == fmt
+    return Graph().parse(data=response.text, format=names[fmt])
+
+
+def test_description_holds_every_claim_with_its_evidence(client: TestClient,
+                                                         built_store: EmbeddedStore) -> None:
+    g = _graph(client, PATH, "text/turtle")
+    assert (IAM_SMART, SKOS.prefLabel, Literal("iAM Smart", lang="en")) in g
+    assert (IAM_SMART, SKOS.prefLabel, Literal("智方便", lang="zh-hant")) in g
+    expected = {(row[0].value, row[1].value, row[2].value) for row in built_store.query(f"""
+        SELECT ?claim ?passage ?quote WHERE {{
+          ?claim hksc:about|<http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> <{IAM_SMART}> ;
+                 <http://www.w3.org/ns/prov#wasDerivedFrom> ?passage ;
+                 hksc:evidence/<http://www.w3.org/ns/oa#hasSelector>/<http://www.w3.org/ns/oa#exact> ?quote .
+        }}""", prefixes={"hksc": str(HKSC)})}
+    assert len(expected) > 30
+    found = set()
+    for claim in set(g.subjects(HKSC.about, IAM_SMART)) | set(g.subjects(RDF.subject, IAM_SMART)):
+        passage = g.value(claim, PROV.wasDerivedFrom)
+        quote = g.value(g.value(g.value(claim, HKSC.evidence), OA.hasSelector), OA.exact)
+        found.add((str(claim), str(passage), str(quote)))
+    assert found == expected
+    # A figure with its value, from the July 2024 paper.
+    over_27m = [c for c in g.subjects(HKSC.value, Literal(2700000)) if (c, HKSC.about, IAM_SMART) in g]
+    assert over_27m
+    # Links to it, with the linking thing's label so a client can show a name.
+    dpo = ID["org/dpo"]
+    assert (dpo, HKSC.develops, IAM_SMART) in g
+    assert g.value(dpo, SKOS.prefLabel) is not None
+
+
+@pytest.mark.parametrize("fmt", ["application/ld+json", "application/n-triples",
+                                 "application/rdf+xml"])
+def test_every_format_says_the_same(client: TestClient, fmt: str) -> None:
+    assert isomorphic(_graph(client, PATH, "text/turtle"), _graph(client, PATH, fmt))
+
+
+def test_jsonld_is_compacted_with_the_project_prefixes(client: TestClient) -> None:
+    doc = client.get(PATH, headers={"Accept": "application/ld+json"}).json()
+    assert doc["@context"]["hksc"] == str(HKSC)
+    (node,) = [n for n in doc["@graph"] if n.get("@id") == str(IAM_SMART)]  # full IRIs as ids
+    assert node["@type"] == "hksc:Platform"  # short keys and types
+    assert {"@language": "en", "@value": "iAM Smart"} in node["skos:prefLabel"]
+
+
+def test_browser_gets_a_page_with_quotes_and_links(client: TestClient) -> None:
+    response = client.get(PATH, headers={"Accept": BROWSER})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "<h1>iAM Smart</h1>" in page and "智方便" in page
+    assert "Over 2.7 million Hong Kong residents have registered for “iAM Smart”" in page
+    assert 'href="/id/source/2024-07-12-legco-paper/p/10"' in page
+    assert 'href="/id/org/dpo"' in page
+    assert 'rel="alternate" type="text/turtle"' in page
+    assert "uncertain reading" in page  # e.g. the ISO listing read from the January 2026 slides
+    # Dates show the precision the source gives: "in 2024" is not "2024-01-01".
+    assert "<th>reference date</th><td>2024</td>" in page
+    assert "2024-01-01" not in page
+
+
+def test_headers_for_apps(client: TestClient) -> None:
+    response = client.get(PATH + "?format=jsonld", headers={"Accept": "text/turtle"})
+    assert response.headers["content-type"] == "application/ld+json"  # format= wins
+    assert response.headers["vary"] == "Accept"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert f'<{PATH}?format=turtle>; rel="alternate"; type="text/turtle"' in response.headers["link"]
+    default = client.get(PATH, headers={"Accept": "*/*"})
+    assert default.headers["content-type"].startswith("text/turtle")
+
+
+def test_revalidation_and_head(client: TestClient) -> None:
+    first = client.get(PATH, headers={"Accept": "text/turtle"})
+    etag = first.headers["etag"]
+    again = client.get(PATH, headers={"Accept": "text/turtle", "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    other = client.get(PATH, headers={"Accept": "application/n-triples", "If-None-Match": etag})
+    assert other.status_code == 200  # another representation, another validator
+    head = client.head(PATH, headers={"Accept": "text/turtle"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == first.headers["content-type"]
+    assert int(head.headers["content-length"]) == len(first.content)
+
+
+def test_a_passage_links_to_the_claims_derived_from_it(client: TestClient) -> None:
+    g = _graph(client, "/id/source/2025-05-12-legco-paper/p/7", "text/turtle")
+    claim = ID["claim/2025-05-12-legco-paper/iam-smart-annual-usage-2024"]
+    assert (claim, PROV.wasDerivedFrom, ID["source/2025-05-12-legco-paper/p/7"]) in g
+
+
+@pytest.mark.parametrize(("path", "accept", "status", "kind"), [
+    ("/id/platform/no-such-platform", "text/turtle", 404, "not-found"),
+    ("/id/platform/a%3Eb", "text/turtle", 404, "not-found"),      # '>' cannot be in an IRI
+    ("/id/platform/a%20b", "text/turtle", 404, "not-found"),
+    (PATH, "image/png", 406, "not-acceptable"),
+])
+def test_errors_are_problems(client: TestClient, path: str, accept: str, status: int,
+                             kind: str) -> None:
+    response = client.get(path, headers={"Accept": accept})
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith(kind)
+    if status == 406:
+        assert "text/turtle" in response.json()["offered"]
+
+
+def test_every_iri_of_the_graph_resolves(client: TestClient, built_store: EmbeddedStore) -> None:
+    """No /id/ IRI in the graph is a dead link, and each labelled thing answers with its
+    own label (about 1,500 requests; a few seconds)."""
+    rows = built_store.query(f"""
+        SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{
+          {{ ?s ?p ?o }} UNION {{ ?x ?p ?s }}
+          FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{ID}"))
+          OPTIONAL {{ ?s <{SKOS.prefLabel}> ?l }}
+        }} GROUP BY ?s""")
+    things = [(row[0].value, row[1]) for row in rows]
+    assert len(things) > 1000 and sum(label is not None for _s, label in things) > 400
+    for iri, label in things:
+        response = client.get("/" + iri.removeprefix("https://w3id.org/hk-smartcity/"),
+                              headers={"Accept": "application/n-triples"})
+        assert response.status_code == 200, iri
+        assert "hkkg-truncated" not in response.headers, iri
+        if label is not None:
+            assert f"<{iri}> <{SKOS.prefLabel}>" in response.text, iri
