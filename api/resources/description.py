@@ -180,13 +180,15 @@ _CLAIM_ORDER = (RDF.subject, HKSC.claimPredicate, RDF.predicate, HKSC.claimObjec
                 HKSC.amount, HKSC.textValue, HKSC.unit, HKSC.qualifier, HKSC.verbatim,
                 HKSC.refDate, HKSC.periodEnd, HKSC.modality, HKSC.note, HKSC.statedIn)
 _CLAIM_HIDDEN = {RDF.type, HKSC.evidence, PROV.wasDerivedFrom, HKSC.uncertain,
-                 HKSC.datePrecision, HKSC.dateFromDocument, HKSC.about}
+                 HKSC.datePrecision, HKSC.dateFromDocument, HKSC.about, HKSC.mentionable,
+                 RDFS.label, SKOS.prefLabel}
 # Dates are stored as full xsd:date with a precision; show only what the source says.
 _PRECISION_CHARS = {str(TIME.unitYear): 4, str(TIME.unitMonth): 7}
 
 
 def _claim_view(graph: Graph, lab: Labeller, claim: Node) -> ClaimView:
     kinds = [lab.term(t).text for t in graph.objects(claim, RDF.type)]
+    name = lab.label(claim)  # events have one; claims do not
     precision = graph.value(claim, HKSC.datePrecision)
     cut = _PRECISION_CHARS.get(str(precision)) if precision is not None else None
     rank: dict[Node, int] = {p: i for i, p in enumerate(_CLAIM_ORDER)}
@@ -197,8 +199,8 @@ def _claim_view(graph: Graph, lab: Labeller, claim: Node) -> ClaimView:
         value = lab.term(o)
         if p in (HKSC.refDate, HKSC.periodEnd) and cut:
             value = Term(value.text[:cut])
-        name = lab.term(p)
-        rows.append((rank.get(p, len(rank)), name.text, Row(name, value)))
+        prop = lab.term(p)
+        rows.append((rank.get(p, len(rank)), prop.text, Row(prop, value)))
     quote = None
     for evidence in graph.objects(claim, HKSC.evidence):
         for selector in graph.objects(evidence, OA.hasSelector):
@@ -208,7 +210,8 @@ def _claim_view(graph: Graph, lab: Labeller, claim: Node) -> ClaimView:
     passage = graph.value(claim, PROV.wasDerivedFrom)
     uncertain = graph.value(claim, HKSC.uncertain)
     return ClaimView(
-        iri=str(claim), href=lab.href(str(claim)), kind=", ".join(sorted(kinds)) or "claim",
+        iri=str(claim), href=lab.href(str(claim)),
+        kind=(", ".join(sorted(kinds)) or "claim") + (f": {name}" if name else ""),
         summary=[row for _r, _n, row in sorted(rows, key=lambda t: (t[0], t[1], t[2].value.text))],
         quote=quote,
         passage=lab.term(passage) if passage is not None else None,

@@ -388,6 +388,7 @@ class SparqlService:
             endpoint=str(request.url.path),
             static=str(request.url_for("sparql_static", name="x").path)[:-1],
             prologue=sparql_prologue(),
+            base=self.settings.base_iri,
             examples=[asdict(e) for e in load_examples()],
             result_formats=[{"name": f.name, "media_type": f.media_type,
                              "extension": f.extension} for f in formats.RESULT_FORMATS],

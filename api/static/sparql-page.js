@@ -44,6 +44,11 @@
     return iri;
   }
 
+  function localHref(iri) {
+    /* The graph's own IRIs (/id/..., /def/...) resolve on this server: link there. */
+    return cfg.base && iri.indexOf(cfg.base) === 0 ? "/" + iri.slice(cfg.base.length) : iri;
+  }
+
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
     for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
@@ -55,7 +60,7 @@
     var td = el("td");
     if (!term) return td;
     if (term.type === "uri") {
-      var a = el("a", { href: term.value, title: term.value }, shorten(term.value));
+      var a = el("a", { href: localHref(term.value), title: term.value }, shorten(term.value));
       td.appendChild(a);
     } else if (term.type === "bnode") {
       td.appendChild(el("span", { "class": "bnode" }, "_:" + term.value));

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import Live
+from helpers import DATA_DIR
 from sparql_compare import direct_rows
 
 from graph.queries import load_catalogue
@@ -93,6 +94,24 @@ def test_query_page_runs_an_example(browser: Any, live: Live) -> None:
     shot = os.environ.get("HKKG_SCREENSHOT")
     if shot:
         browser.save_screenshot(shot)
+    if live.settings.data_dir == DATA_DIR:
+        # On the real graph, the graph's own IRIs open their resource page on this server.
+        browser.execute_script(
+            "document.querySelector('.CodeMirror').CodeMirror.setValue(arguments[0])",
+            "SELECT ?platform WHERE { ?platform a <https://w3id.org/hk-smartcity/def/Platform> } "
+            "ORDER BY ?platform LIMIT 3")
+        browser.find_element(By.ID, "run").click()
+        _wait(browser, lambda d: "3 rows" in d.find_element(By.ID, "status").text)
+        local = [a for a in browser.find_elements(By.CSS_SELECTOR, "table.results a")
+                 if a.get_attribute("href").startswith(live.url + "/id/platform/")]
+        assert len(local) == 3
+        title = local[0].get_attribute("title")
+        local[0].click()
+        _wait(browser, ec.presence_of_element_located((By.TAG_NAME, "h1")))
+        assert browser.current_url == live.url + "/" + title.removeprefix(live.settings.base_iri)
+        assert title in browser.find_element(By.CSS_SELECTOR, "p.iri").text
+        browser.back()
+        _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, ".CodeMirror")))
 
     # A malformed query shows the parser's message instead of a table.
     browser.execute_script(
