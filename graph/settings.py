@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.namespaces import BASE as MINTED_BASE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,8 +25,21 @@ class Settings(BaseSettings):
 
     base_iri: str = Field(
         default="https://w3id.org/hk-smartcity/",
-        description="Canonical base IRI of every resource; /id/... and /def/... hang off it.",
+        description="Canonical base IRI of every resource; /id/... and /def/... hang off it, "
+        "and the server resolves /id/{path} to <base>id/{path}. The build mints IRIs under "
+        "https://w3id.org/hk-smartcity/ only, so another value is refused for now.",
     )
+
+    @field_validator("base_iri")
+    @classmethod
+    def _base_is_the_minted_one(cls, value: str) -> str:
+        # The loaders, shapes and queries spell the base out; a different value would make
+        # every /id/ request a 404 instead of failing here, where the cause is clear.
+        if value != MINTED_BASE:
+            raise ValueError(f"HKKG_BASE_IRI is {value!r}, but the graph's IRIs are minted "
+                             f"under {MINTED_BASE!r} (graph/namespaces.py); another base is "
+                             "not supported yet")
+        return value
     data_dir: Path = Field(
         default=PROJECT_ROOT / "data",
         description="Folder holding sources/ (the documents), records/ (curated YAML) "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -52,3 +53,11 @@ def test_every_setting_is_documented(built_settings: Settings) -> None:
     for name, info in live.items():
         assert info["description"], f"setting {name} has no description"
         assert info["env"] in readme, f"{info['env']} missing from README"
+
+
+def test_another_base_iri_is_refused_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build mints IRIs under one base; a server told another would 404 on every
+    /id/ request, so the setting is refused where the cause is clear."""
+    monkeypatch.setenv("HKKG_BASE_IRI", "https://example.org/kg/")
+    with pytest.raises(ValueError, match=r"HKKG_BASE_IRI.*minted under 'https://w3id.org/hk-smartcity/'"):
+        Settings()
