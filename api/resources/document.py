@@ -1,0 +1,110 @@
+"""One negotiated document made from one fixed CONSTRUCT: the shared path of /id/... and
+/validation.
+
+The query runs in the SPARQL worker pool (hard time limit, per-build cache, rebuilds
+picked up), answers N-Triples, and is turned into the negotiated format here. Every
+answer carries CORS, ``Vary: Accept``, a ``Link`` header naming the other formats and a
+per-build weak ``ETag``; ``If-None-Match`` gets a 304 and ``HEAD`` the headers alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import pyoxigraph as ox
+from fastapi import Request, Response
+from rdflib import Graph
+
+from api.problems import Problem
+from api.routers.sparql import CORS_HEADERS, TRUNCATED_HEADER, SparqlService, etag_matches
+from api.sparql import formats
+from api.sparql.negotiation import NotAcceptableError, negotiate
+from api.sparql.workers import Job
+from graph.namespaces import PREFIXES
+from graph.settings import Settings
+
+HTML = formats.Format("html", "text/html", "graph", "html", ("application/xhtml+xml",))
+_GRAPH = {f.name: f for f in formats.GRAPH_FORMATS}
+TURTLE, JSONLD, NTRIPLES, RDFXML = (_GRAPH[n] for n in ("turtle", "jsonld", "ntriples", "rdfxml"))
+_OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "rdfxml": ox.RdfFormat.RDF_XML}
+
+# A renderer turns the N-Triples answer into the body of the negotiated format.
+Renderer = Callable[[formats.Format, bytes], bytes]
+
+
+def rdf_body(fmt: formats.Format, ntriples: bytes) -> bytes:
+    """``ntriples`` in one of the RDF formats (Turtle, RDF/XML, N-Triples, JSON-LD)."""
+    if fmt.name == "ntriples":
+        return ntriples
+    if fmt.name in _OX_FORMATS:
+        triples = [q.triple for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+        data = ox.serialize(triples, format=_OX_FORMATS[fmt.name], prefixes=PREFIXES)
+        assert data is not None
+        return data
+    if fmt.name == "jsonld":
+        # Compacted with the project's prefixes as the context, so apps read short keys.
+        text = as_graph(ntriples).serialize(format="json-ld", context=dict(PREFIXES),
+                                            auto_compact=True)
+        return text.encode("utf-8")
+    raise ValueError(f"not an RDF format: {fmt.name}")
+
+
+def as_graph(ntriples: bytes) -> Graph:
+    graph = Graph()
+    graph.parse(data=ntriples.decode("utf-8"), format="nt")
+    return graph
+
+
+def negotiated(request: Request, offered: tuple[formats.Format, ...]) -> formats.Format:
+    """The format of ``offered`` the request asks for (Accept or ``format=``), else 406."""
+    try:
+        return negotiate(offered, request.headers.get("accept"),
+                         request.query_params.getlist("format"))
+    except NotAcceptableError as exc:
+        raise Problem(406, f"{exc}; offered: {', '.join(exc.offered)}",
+                      kind="not-acceptable", offered=exc.offered) from None
+
+
+def _service(request: Request) -> SparqlService:
+    service = getattr(request.app.state, "sparql", None)
+    if not isinstance(service, SparqlService):
+        raise Problem(503, "the query workers are not running", kind="service-unavailable")
+    return service
+
+
+def _content_type(fmt: formats.Format) -> str:
+    if fmt.media_type.startswith("text/html"):
+        return "text/html; charset=utf-8"
+    return formats.content_type(fmt)
+
+
+async def respond(request: Request, query: str, offered: tuple[formats.Format, ...],
+                  render: Renderer, empty: Problem | None = None) -> Response:
+    """Run ``query`` (a CONSTRUCT) and answer it in the negotiated one of ``offered``.
+
+    ``empty`` is raised when the answer holds no triple (None: an empty answer is fine)."""
+    settings: Settings = request.app.state.settings
+    fmt = negotiated(request, offered)
+    service = _service(request)
+    job = Job(query, None, "ntriples", settings.max_results)
+    build = service.current_build()
+    alternates = ", ".join(f'<{request.url.path}?format={f.name}>; rel="alternate"; '
+                           f'type="{f.media_type}"' for f in offered if f is not fmt)
+    headers: dict[str, str] = {**CORS_HEADERS, "Vary": "Accept", "Link": alternates}
+    if build is not None:
+        key = repr((build, job, fmt.name, sorted(request.query_params.multi_items())))
+        headers["ETag"] = f'W/"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+        headers["Cache-Control"] = "no-cache"
+        if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+            return Response(status_code=304, headers=headers)
+    outcome, _cached = await service.run_cached(job, settings.query_timeout_s, build)
+    if empty is not None and not outcome.body.strip():
+        raise empty
+    if outcome.truncated:
+        headers[TRUNCATED_HEADER] = "true"
+    body = render(fmt, outcome.body)
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(body))
+        return Response(None, media_type=_content_type(fmt), headers=headers)
+    return Response(body, media_type=_content_type(fmt), headers=headers)
