@@ -31,6 +31,14 @@ class GateReport:
     text: str
     counts: dict[str, int]
 
+    @classmethod
+    def from_graph(cls, graph: Graph, text: str = "") -> GateReport:
+        """A report read from its graph (as ``run_gate`` makes it or the build publishes it)."""
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for sev in graph.objects(None, SH.resultSeverity):
+            counts[str(sev).rsplit("#", 1)[-1]] += 1
+        return cls(graph, text, counts)
+
     @property
     def conforms(self) -> bool:
         return self.counts["Violation"] == 0
@@ -78,7 +86,4 @@ def run_gate(data: Graph) -> GateReport:
         # invalid, e.g. a SPARQL constraint using VALUES: that is a bug in the shapes file.
         raise BuildError(InputProblem("shapes/shapes.ttl", None,
                                       f"the shapes cannot be applied: {text}"))
-    counts = dict.fromkeys(SEVERITIES, 0)
-    for sev in report_graph.objects(None, SH.resultSeverity):
-        counts[str(sev).rsplit("#", 1)[-1]] += 1
-    return GateReport(report_graph, str(text), counts)
+    return GateReport.from_graph(report_graph, str(text))

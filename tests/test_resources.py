@@ -159,3 +159,14 @@ def test_every_iri_of_the_graph_resolves(client: TestClient, built_store: Embedd
         assert "hkkg-truncated" not in response.headers, iri
         if label is not None:
             assert f"<{iri}> <{SKOS.prefLabel}>" in response.text, iri
+
+
+def test_a_claim_carries_its_evidence(client: TestClient) -> None:
+    claim = ID["claim/2025-05-12-legco-paper/iam-smart-annual-usage-2024"]
+    g = _graph(client, "/id/claim/2025-05-12-legco-paper/iam-smart-annual-usage-2024",
+               "text/turtle")
+    quote = g.value(g.value(g.value(claim, HKSC.evidence), OA.hasSelector), OA.exact)
+    assert str(quote).startswith("The annual usage of “iAM Smart” in 2024 was around 44 million")
+    page = client.get("/id/claim/2025-05-12-legco-paper/iam-smart-annual-usage-2024",
+                      headers={"Accept": BROWSER}).text
+    assert "<h2>Evidence</h2>" in page and "around 44 million" in page

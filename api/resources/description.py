@@ -41,12 +41,13 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 CONSTRUCT {{
-  {x} ?p ?o . ?o ?p2 ?o2 .
+  {x} ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 .
   ?s ?ip {x} .
   ?c ?cp ?co . ?co ?bp ?bo . ?bo ?sp ?so .
   ?n rdfs:label ?label . ?n skos:prefLabel ?pref .
 }} WHERE {{
-  {{ {x} ?p ?o . OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2 }} }}
+  {{ {x} ?p ?o . OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2
+                            OPTIONAL {{ FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 }} }} }}
   UNION {{ ?s ?ip {x} }}
   UNION {{ ?c {links} {x} . ?c ?cp ?co .
           OPTIONAL {{ FILTER(isBlank(?co)) ?co ?bp ?bo
@@ -95,6 +96,7 @@ class ResourceView:
     title: str
     other_labels: list[Term]
     types: list[Term]
+    evidence: ClaimView | None = None  # when the thing is itself a claim
     statements: list[Row] = field(default_factory=list)
     claims: list[ClaimView] = field(default_factory=list)
     incoming: list[Row] = field(default_factory=list)
@@ -153,6 +155,8 @@ def build_view(graph: Graph, iri: str, base: str) -> ResourceView:
                       if str(lit) != title],
         types=[lab.term(t) for t in sorted(graph.objects(node, RDF.type), key=str)],
     )
+    if (node, HKSC.evidence, None) in graph:
+        view.evidence = _claim_view(graph, lab, node)
     hidden = {RDF.type, RDFS.label, SKOS.prefLabel}
     for p, o in graph.predicate_objects(node):
         if p in hidden or isinstance(o, BNode):

@@ -21,6 +21,8 @@ def index() -> str:
              ("/id/platform/iam-smart", "A resource: everything the graph says about iAM "
               "Smart, as a page, Turtle, JSON-LD, N-Triples or RDF/XML (every /id/... IRI "
               "resolves here)"),
+             ("/validation", "SHACL report of the published build: plausibility warnings "
+              "and uncertain claims, each linked to its page (JSON, page or RDF)"),
              ("/settings", "Live settings with descriptions (JSON)"),
              ("/healthz", "Health check"), ("/docs", "OpenAPI documentation")]
     items = "".join(f'<li><a href="{href}">{escape(href)}</a>: {escape(text)}</li>'

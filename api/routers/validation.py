@@ -1,0 +1,66 @@
+"""The published build's SHACL report at /validation, for auditors.
+
+The report the gate made when the build was published (its named graph
+``id:graph/validation``): a JSON summary with every result, a page that links each
+result's focus node to its resource page (where the claim's quote and passage are), or the
+report graph itself in Turtle, JSON-LD or N-Triples. ``severity=`` narrows the results of
+the summary and the page; the counts are always those of the whole report.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request, Response
+
+from api.problems import Problem
+from api.resources.document import HTML, JSONLD, NTRIPLES, TURTLE, as_graph, rdf_body, respond
+from api.routers.sparql import SparqlService
+from api.sparql import formats
+from graph.gate import SEVERITIES, GateReport
+from graph.namespaces import ID
+from graph.settings import Settings
+
+router = APIRouter(tags=["validation"])
+
+JSON = formats.Format("json", "application/json", "graph", "json")
+VALIDATION_FORMATS: tuple[formats.Format, ...] = (JSON, HTML, TURTLE, JSONLD, NTRIPLES)
+REPORT_GRAPH = ID["graph/validation"]
+QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{REPORT_GRAPH}> {{ ?s ?p ?o }} }}"
+
+
+def _local(iri: str | None, base: str) -> str | None:
+    """The path of one of the graph's own IRIs on this server (None for other IRIs)."""
+    return "/" + iri[len(base):] if iri and iri.startswith(base) else None
+
+
+@router.api_route("/validation", methods=["GET", "HEAD"], response_model=None,
+                  summary="SHACL report of the published build")
+async def validation(request: Request) -> Response:
+    """Violations (none in a published build), plausibility warnings and infos."""
+    settings: Settings = request.app.state.settings
+    wanted = request.query_params.getlist("severity")
+    unknown = [s for s in wanted if s not in SEVERITIES]
+    if unknown:
+        raise Problem(400, f"severity={unknown[0]!r}: expected one of {', '.join(SEVERITIES)}",
+                      kind="invalid-parameter", parameter="severity")
+
+    def render(fmt: formats.Format, ntriples: bytes) -> bytes:
+        if fmt not in (JSON, HTML):
+            return rdf_body(fmt, ntriples)
+        report = GateReport.from_graph(as_graph(ntriples))
+        results = [dict(r, href=_local(r["focusNode"], settings.base_iri))
+                   for r in report.results() if not wanted or r["severity"] in wanted]
+        if fmt is JSON:
+            return json.dumps({"conforms": report.conforms, "counts": report.counts,
+                               "severity": wanted or list(SEVERITIES), "results": results},
+                              indent=2, ensure_ascii=False).encode("utf-8")
+        service: SparqlService = request.app.state.sparql
+        return service.render_page(
+            "validation.html", report=report, results=results, severities=SEVERITIES,
+            wanted=wanted, formats=[f for f in VALIDATION_FORMATS if f is not HTML],
+        ).encode("utf-8")
+
+    return await respond(request, QUERY, VALIDATION_FORMATS, render,
+                         Problem(404, "the published build holds no validation report; "
+                                      "run `hkkg build`", kind="not-found"))
