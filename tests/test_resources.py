@@ -72,12 +72,30 @@ def test_every_format_says_the_same(client: TestClient, fmt: str) -> None:
     assert isomorphic(_graph(client, PATH, "text/turtle"), _graph(client, PATH, fmt))
 
 
-def test_jsonld_is_compacted_with_the_project_prefixes(client: TestClient) -> None:
+def test_jsonld_reads_as_plain_json(client: TestClient) -> None:
+    """Compacted with ontology/context.jsonld: short keys, IRIs as strings, labels by
+    language, typed dates as strings."""
     doc = client.get(PATH, headers={"Accept": "application/ld+json"}).json()
     assert doc["@context"]["hksc"] == str(HKSC)
-    (node,) = [n for n in doc["@graph"] if n.get("@id") == str(IAM_SMART)]  # full IRIs as ids
-    assert node["@type"] == "hksc:Platform"  # short keys and types
-    assert {"@language": "en", "@value": "iAM Smart"} in node["skos:prefLabel"]
+    (node,) = [n for n in doc["@graph"] if n.get("@id") == str(IAM_SMART)]
+    assert node["@type"] == "Platform"
+    assert node["prefLabel"] == {"en": "iAM Smart", "zh-hant": "智方便"}
+    assert str(ID["platform/yue-sheng-shi"]) in node["integratesWith"]
+    figure = next(n for n in doc["@graph"] if n.get("@type") == "Observation"
+                  and n.get("value") == 2700000)
+    assert figure["about"] == str(IAM_SMART) and figure["refDate"] == "2024-07-01"
+
+
+def test_context_file_matches_the_ontology(client: TestClient) -> None:
+    """ontology/context.jsonld is generated; it must not drift from the ontology."""
+    from graph.jsonld_context import project_context, render
+
+    served = client.get("/def/context.jsonld")
+    assert served.status_code == 200 and served.headers["content-type"] == "application/ld+json"
+    assert served.text == render(project_context()), \
+        "regenerate: python -m graph.jsonld_context > ontology/context.jsonld"
+    context = served.json()["@context"]
+    assert context["develops"] == {"@id": str(HKSC.develops), "@type": "@id"}
 
 
 def test_browser_gets_a_page_with_quotes_and_links(client: TestClient) -> None:

@@ -37,6 +37,14 @@ def ontology(request: Request) -> Response:
     return FileResponse(html, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
 
 
+@router.get("/def/context.jsonld", response_model=None)
+def jsonld_context() -> Response:
+    """The JSON-LD context of the graph's JSON-LD answers (generated from the ontology)."""
+    body = (resources.files("ontology") / "context.jsonld").read_text("utf-8")
+    return Response(body, media_type="application/ld+json",
+                    headers={"Access-Control-Allow-Origin": "*"})
+
+
 @router.get("/def/{term}", response_model=None)
 def term(term: str, request: Request) -> Response:
     """A term IRI resolves to its anchor in the documentation (or the Turtle)."""
