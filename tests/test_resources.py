@@ -147,6 +147,7 @@ def test_a_passage_links_to_the_claims_derived_from_it(client: TestClient) -> No
     ("/id/platform/no-such-platform", "text/turtle", 404, "not-found"),
     ("/id/platform/a%3Eb", "text/turtle", 404, "not-found"),      # '>' cannot be in an IRI
     ("/id/platform/a%20b", "text/turtle", 404, "not-found"),
+    ("/id/platform/" + "x" * 2000, "text/turtle", 404, "not-found"),
     (PATH, "image/png", 406, "not-acceptable"),
 ])
 def test_errors_are_problems(client: TestClient, path: str, accept: str, status: int,

@@ -45,6 +45,10 @@ def test_summary_counts_are_the_published_report(client: TestClient,
     falls = [r for r in doc["results"] if r["href"] == FALL]
     assert falls and falls[0]["severity"] == "Warning"
     assert "below 118" in falls[0]["message"]
+    # The other claim of the disagreement is linked too.
+    assert falls[0]["see"] == [{
+        "iri": "https://w3id.org/hk-smartcity/id/claim/2024-02-20-slides/open-data-providers-2023",
+        "href": "/id/claim/2024-02-20-slides/open-data-providers-2023"}]
 
 
 def test_a_warning_leads_to_the_quote(client: TestClient) -> None:

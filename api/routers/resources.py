@@ -18,6 +18,9 @@ from graph.settings import Settings
 
 router = APIRouter(tags=["resources"])
 
+# No IRI of the graph comes near this; a longer path would only cost a query for a 404.
+MAX_PATH = 1000
+
 # Server preference: Turtle for a client that states none; browsers ask for HTML.
 RESOURCE_FORMATS: tuple[formats.Format, ...] = (TURTLE, HTML, JSONLD, NTRIPLES, RDFXML)
 
@@ -30,7 +33,7 @@ async def resource(path: str, request: Request) -> Response:
     settings: Settings = request.app.state.settings
     base = settings.base_iri
     iri = f"{base}id/{path}"
-    if not path or not iri_is_safe(iri):
+    if not path or len(path) > MAX_PATH or not iri_is_safe(iri):
         raise Problem(404, f"no resource at /id/{path}", kind="not-found")
 
     def render(fmt: formats.Format, ntriples: bytes) -> bytes:

@@ -10,6 +10,8 @@ the summary and the page; the counts are always those of the whole report.
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -29,9 +31,20 @@ REPORT_GRAPH = ID["graph/validation"]
 QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{REPORT_GRAPH}> {{ ?s ?p ?o }} }}"
 
 
+_IRI = re.compile(r"https?://[^\s()<>\"]+")
+
+
 def _local(iri: str | None, base: str) -> str | None:
     """The path of one of the graph's own IRIs on this server (None for other IRIs)."""
     return "/" + iri[len(base):] if iri and iri.startswith(base) else None
+
+
+def _with_links(result: dict[str, str | None], base: str) -> dict[str, Any]:
+    """A result with the local paths of its focus node and of the graph's IRIs its message
+    names (the other claim of a contradiction), so an auditor can open both."""
+    named = [iri for iri in _IRI.findall(result["message"] or "") if iri.startswith(base)]
+    return dict(result, href=_local(result["focusNode"], base),
+                see=[{"iri": iri, "href": _local(iri, base)} for iri in dict.fromkeys(named)])
 
 
 @router.api_route("/validation", methods=["GET", "HEAD"], response_model=None,
@@ -49,7 +62,7 @@ async def validation(request: Request) -> Response:
         if fmt not in (JSON, HTML):
             return rdf_body(fmt, ntriples)
         report = GateReport.from_graph(as_graph(ntriples))
-        results = [dict(r, href=_local(r["focusNode"], settings.base_iri))
+        results = [_with_links(r, settings.base_iri)
                    for r in report.results() if not wanted or r["severity"] in wanted]
         if fmt is JSON:
             return json.dumps({"conforms": report.conforms, "counts": report.counts,
