@@ -60,8 +60,11 @@ def problem_response(
     if instance:
         body["instance"] = instance
     body.update(extra)
+    # Readable from any origin, like every answer of this public, read-only service: a
+    # browser app must see why its request failed.
+    all_headers = {"Access-Control-Allow-Origin": "*", **(headers or {})}
     return JSONResponse(body, status_code=status, media_type="application/problem+json",
-                        headers=headers)
+                        headers=all_headers)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -120,6 +120,13 @@ def test_headers_for_apps(client: TestClient) -> None:
     assert response.headers["vary"] == "Accept"
     assert response.headers["access-control-allow-origin"] == "*"
     assert f'<{PATH}?format=turtle>; rel="alternate"; type="text/turtle"' in response.headers["link"]
+    pre = client.options(PATH, headers={"Origin": "https://app.example",
+                                        "Access-Control-Request-Method": "GET",
+                                        "Access-Control-Request-Headers": "if-none-match"})
+    assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "*"
+    assert "if-none-match" in pre.headers["access-control-allow-headers"]
+    missing = client.get("/id/platform/no-such-platform")
+    assert missing.status_code == 404 and missing.headers["access-control-allow-origin"] == "*"
     default = client.get(PATH, headers={"Accept": "*/*"})
     assert default.headers["content-type"].startswith("text/turtle")
 

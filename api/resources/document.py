@@ -82,6 +82,17 @@ def negotiated(request: Request, offered: tuple[formats.Format, ...]) -> formats
                       kind="not-acceptable", offered=exc.offered) from None
 
 
+def preflight(request: Request) -> Response:
+    """CORS preflight of a read-only document (GET and HEAD, any requested header)."""
+    return Response(status_code=204, headers={
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+        "Access-Control-Allow-Headers": request.headers.get("access-control-request-headers")
+        or "Accept, If-None-Match",
+        "Access-Control-Max-Age": "86400",
+    })
+
+
 def _service(request: Request) -> SparqlService:
     service = getattr(request.app.state, "sparql", None)
     if not isinstance(service, SparqlService):

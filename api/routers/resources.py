@@ -11,7 +11,17 @@ from fastapi import APIRouter, Request, Response
 
 from api.problems import Problem
 from api.resources.description import build_view, describe_query, iri_is_safe
-from api.resources.document import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, as_graph, rdf_body, respond
+from api.resources.document import (
+    HTML,
+    JSONLD,
+    NTRIPLES,
+    RDFXML,
+    TURTLE,
+    as_graph,
+    preflight,
+    rdf_body,
+    respond,
+)
 from api.routers.sparql import SparqlService
 from api.sparql import formats
 from graph.settings import Settings
@@ -47,3 +57,8 @@ async def resource(path: str, request: Request) -> Response:
     return await respond(request, describe_query(iri), RESOURCE_FORMATS, render,
                          Problem(404, f"the graph says nothing about <{iri}>", kind="not-found",
                                  iri=iri))
+
+
+@router.options("/id/{path:path}", include_in_schema=False)
+async def options(request: Request) -> Response:
+    return preflight(request)

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api.problems import Problem
-from api.resources.document import HTML, JSONLD, NTRIPLES, TURTLE, as_graph, rdf_body, respond
+from api.resources.document import HTML, JSONLD, NTRIPLES, TURTLE, as_graph, preflight, rdf_body, respond
 from api.routers.sparql import SparqlService
 from api.sparql import formats
 from graph.gate import SEVERITIES, GateReport
@@ -77,3 +77,8 @@ async def validation(request: Request) -> Response:
     return await respond(request, QUERY, VALIDATION_FORMATS, render,
                          Problem(404, "the published build holds no validation report; "
                                       "run `hkkg build`", kind="not-found"))
+
+
+@router.options("/validation", include_in_schema=False)
+async def options(request: Request) -> Response:
+    return preflight(request)
