@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -108,6 +109,28 @@ def validate_inputs(settings: Settings, progress: Progress = _stderr) -> tuple[A
         f"warnings, {report.counts['Info']} infos ({time.perf_counter() - t0:.1f}s)"
     )
     return assembled, report
+
+
+def input_files(settings: Settings) -> list[Path]:
+    """Every file a build reads: sources, records, extra RDF, the ontology and the shapes."""
+    folders = [settings.sources_dir, settings.records_dir, settings.rdf_dir]
+    folders += [Path(str(resources.files(pkg))) for pkg in ("ontology", "shapes")]
+    return sorted(f for folder in folders if folder.is_dir()
+                  for f in folder.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+
+
+def newer_input(settings: Settings) -> Path | None:
+    """An input changed after the published build (or None): the build is out of date.
+
+    Compares modification times with the moment ``current`` was last switched, which
+    publishing alone does; a clone, a pull or an edit all leave newer files behind."""
+    link = store.current_link(settings.resolved_store_dir)
+    try:
+        published = link.lstat().st_mtime
+    except FileNotFoundError:
+        return None
+    newest = max(input_files(settings), key=lambda f: f.stat().st_mtime, default=None)
+    return newest if newest is not None and newest.stat().st_mtime > published else None
 
 
 def build(settings: Settings, progress: Progress = _stderr) -> Path:

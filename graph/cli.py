@@ -171,12 +171,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
+    from graph.build import newer_input
     from graph.store import current_link
 
     if not current_link(settings.resolved_store_dir).exists():
         _err("no published store yet: building first")
         code = cmd_build(args, settings)
         if code:
+            return code
+    elif not args.no_build and (changed := newer_input(settings)) is not None:
+        # A pull or an edit since the last build: serving the old graph would hide it.
+        _err(f"the published build is older than {changed}: building first "
+             "(--no-build serves it as it is)")
+        code = cmd_build(args, settings)
+        if code:
+            _err("the build failed and published nothing; fix the inputs, or serve the "
+                 "previous build with `hkkg serve --no-build`")
             return code
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
@@ -238,9 +248,12 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the published graph to stdout")
     p.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="trig")
     p.set_defaults(func=cmd_export)
-    p = sub.add_parser("serve", help="serve the API (builds first when there is no store)")
+    p = sub.add_parser("serve", help="serve the API (builds first when there is no store, or "
+                                      "when an input changed since the published build)")
     p.add_argument("--host", default=None, help="bind address (default 127.0.0.1, HKKG_HOST)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000, HKKG_PORT)")
+    p.add_argument("--no-build", action="store_true",
+                   help="serve the published build even when inputs are newer")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser(
         "coverage",

@@ -140,3 +140,20 @@ def test_bad_setting_is_named(built_settings: Settings) -> None:
         HKKG + ["query", "ASK {}"], capture_output=True, text=True, env=env, timeout=60, check=False
     )
     assert out.returncode == 2 and "query_timeout_s" in out.stderr
+
+
+def test_an_input_newer_than_the_build_is_found(tmp_path: Path) -> None:
+    """`hkkg serve` rebuilds when an input changed after the published build (a pull or
+    an edit), instead of serving the old graph without a word."""
+    from graph.build import build, newer_input
+
+    settings = Settings(data_dir=data_copy(tmp_path), store_dir=tmp_path / "store")
+    assert newer_input(settings) is None  # no build yet: nothing to compare
+    build(settings, progress=lambda _m: None)
+    assert newer_input(settings) is None
+    record = settings.records_dir / "claims" / "2024-07-12-legco-paper.yaml"
+    later = os.stat(settings.resolved_store_dir / "current", follow_symlinks=False).st_mtime + 5
+    os.utime(record, (later, later))
+    assert newer_input(settings) == record
+    out = run(["serve", "--help"], settings)
+    assert "--no-build" in out.stdout
