@@ -148,6 +148,10 @@ def test_a_passage_links_to_the_claims_derived_from_it(client: TestClient) -> No
     g = _graph(client, "/id/source/2025-05-12-legco-paper/p/7", "text/turtle")
     claim = ID["claim/2025-05-12-legco-paper/iam-smart-annual-usage-2024"]
     assert (claim, PROV.wasDerivedFrom, ID["source/2025-05-12-legco-paper/p/7"]) in g
+    # ... with what they say, so the paragraph's page lists the facts drawn from it.
+    assert (claim, HKSC.value, Literal(44000000)) in g
+    page = client.get("/id/source/2025-05-12-legco-paper/p/7", headers={"Accept": BROWSER}).text
+    assert "Claims and events about it (8)" in page and "<td>44000000</td>" in page
 
 
 @pytest.mark.parametrize(("path", "accept", "status", "kind"), [

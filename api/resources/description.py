@@ -20,9 +20,21 @@ from graph.namespaces import HKSC, OA, PREFIXES, PROV
 # Characters that cannot stand in an IRI (RFC 3987) nor, therefore, in a SPARQL IRIREF.
 _BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
-# Properties through which a claim points at the thing it is about.
+# Properties through which a claim points at the thing it is about. A claim also points at
+# the passage it was derived from (passages point at their document the same way, so a
+# claim is told apart by hksc:statedIn).
 CLAIM_LINKS = ("hksc:about", "rdf:subject", "rdf:object", "hksc:claimObject",
                "hksc:eventObject")
+
+
+def _claims_of(var: str, x: str) -> str:
+    """A pattern binding ``var`` to every claim about ``x`` or derived from it.
+
+    One property path and a filter, not a UNION of two patterns: Oxigraph 0.5 plans the
+    UNION form about 15 times slower (0.5 s instead of 35 ms for iAM Smart)."""
+    return (f"{var} {'|'.join(CLAIM_LINKS)}|prov:wasDerivedFrom {x} . "
+            f"FILTER (EXISTS {{ {var} hksc:statedIn ?_doc }} "
+            f"|| NOT EXISTS {{ {var} prov:wasDerivedFrom {x} }})")
 
 
 def iri_is_safe(iri: str) -> bool:
@@ -34,12 +46,12 @@ def describe_query(iri: str) -> str:
     """CONSTRUCT the description of ``iri`` (checked with :func:`iri_is_safe` first)."""
     if not iri_is_safe(iri):
         raise ValueError(f"not a usable IRI: {iri!r}")
-    links = "|".join(CLAIM_LINKS)
     x = f"<{iri}>"
     return f"""PREFIX hksc: <{PREFIXES['hksc']}>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
 CONSTRUCT {{
   {x} ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 .
   ?s ?ip {x} .
@@ -49,11 +61,11 @@ CONSTRUCT {{
   {{ {x} ?p ?o . OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2
                             OPTIONAL {{ FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 }} }} }}
   UNION {{ ?s ?ip {x} }}
-  UNION {{ ?c {links} {x} . ?c ?cp ?co .
+  UNION {{ {{ {_claims_of("?c", x)} }} ?c ?cp ?co .
           OPTIONAL {{ FILTER(isBlank(?co)) ?co ?bp ?bo
                      OPTIONAL {{ FILTER(isBlank(?bo)) ?bo ?sp ?so }} }} }}
   UNION {{ {{ {x} ?lp ?n }} UNION {{ {x} ?n ?lo }} UNION {{ ?n ?lp {x} }} UNION {{ ?ls ?n {x} }}
-          UNION {{ ?lc {links} {x} . ?lc ?lp ?n }} UNION {{ ?lc {links} {x} . ?lc ?n ?lo }}
+          UNION {{ {{ {_claims_of("?lc", x)} }} {{ ?lc ?lp ?n }} UNION {{ ?lc ?n ?lo }} }}
           FILTER(isIRI(?n))
           {{ ?n rdfs:label ?label }} UNION {{ ?n skos:prefLabel ?pref }} }}
 }}"""
@@ -166,6 +178,8 @@ def build_view(graph: Graph, iri: str, base: str) -> ResourceView:
     claims: set[Node] = set()
     for link in (HKSC.about, RDF.subject, RDF.object, HKSC.claimObject, HKSC.eventObject):
         claims.update(graph.subjects(link, node))
+    claims.update(c for c in graph.subjects(PROV.wasDerivedFrom, node)
+                  if (c, HKSC.statedIn, None) in graph)
     for claim in sorted(claims, key=str):
         view.claims.append(_claim_view(graph, lab, claim))
     view.claims.sort(key=lambda c: (c.kind, [r.value.text for r in c.summary]))
