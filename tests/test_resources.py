@@ -109,6 +109,7 @@ def test_browser_gets_a_page_with_quotes_and_links(client: TestClient) -> None:
     assert 'href="/id/org/dpo"' in page
     assert 'rel="alternate" type="text/turtle"' in page
     assert "uncertain reading" in page  # e.g. the ISO listing read from the January 2026 slides
+    assert "<h2>Events (" in page and "Full adoption of iAM Smart" in page
     # Dates show the precision the source gives: "in 2024" is not "2024-01-01".
     assert "<th>reference date</th><td>2024</td>" in page
     assert "2024-01-01" not in page
@@ -151,7 +152,7 @@ def test_a_passage_links_to_the_claims_derived_from_it(client: TestClient) -> No
     # ... with what they say, so the paragraph's page lists the facts drawn from it.
     assert (claim, HKSC.value, Literal(44000000)) in g
     page = client.get("/id/source/2025-05-12-legco-paper/p/7", headers={"Accept": BROWSER}).text
-    assert "Claims and events about it (8)" in page and "<td>44000000</td>" in page
+    assert "<h2>Claims (8)</h2>" in page and "<td>44000000</td>" in page
 
 
 @pytest.mark.parametrize(("path", "accept", "status", "kind"), [

@@ -111,6 +111,7 @@ class ResourceView:
     evidence: ClaimView | None = None  # when the thing is itself a claim
     statements: list[Row] = field(default_factory=list)
     claims: list[ClaimView] = field(default_factory=list)
+    events: list[ClaimView] = field(default_factory=list)  # events are things, not claims
     incoming: list[Row] = field(default_factory=list)
 
 
@@ -180,9 +181,11 @@ def build_view(graph: Graph, iri: str, base: str) -> ResourceView:
         claims.update(graph.subjects(link, node))
     claims.update(c for c in graph.subjects(PROV.wasDerivedFrom, node)
                   if (c, HKSC.statedIn, None) in graph)
+    events = set(graph.subjects(HKSC.eventObject, node))
     for claim in sorted(claims, key=str):
-        view.claims.append(_claim_view(graph, lab, claim))
-    view.claims.sort(key=lambda c: (c.kind, [r.value.text for r in c.summary]))
+        (view.events if claim in events else view.claims).append(_claim_view(graph, lab, claim))
+    for views in (view.claims, view.events):
+        views.sort(key=lambda c: (c.kind, [r.value.text for r in c.summary]))
     for s, p in graph.subject_predicates(node):
         if s in claims or isinstance(s, BNode):
             continue
