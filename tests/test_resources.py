@@ -110,6 +110,8 @@ def test_browser_gets_a_page_with_quotes_and_links(client: TestClient) -> None:
     assert 'rel="alternate" type="text/turtle"' in page
     assert "uncertain reading" in page  # e.g. the ISO listing read from the January 2026 slides
     assert "<h2>Events (" in page and "Full adoption of iAM Smart" in page
+    # Claims have no label; links to them say what they state.
+    assert ">registered users: Over 4.2 million (2026-03-06-slides)</a>" in page
     # Dates show the precision the source gives: "in 2024" is not "2024-01-01".
     assert "<th>reference date</th><td>2024</td>" in page
     assert "2024-01-01" not in page

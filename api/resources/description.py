@@ -140,6 +140,23 @@ class Labeller:
         for candidates in (english, plain, labels):
             if candidates:
                 return str(sorted(candidates, key=str)[0])
+        return self._claim_text(node)
+
+    def _claim_text(self, node: Node) -> str | None:
+        """Claims have no label; when the description holds one, say what it states:
+        "registered users: Over 2.7 million (2024-07-12-legco-paper)"."""
+        g = self.graph
+        doc = g.value(node, HKSC.statedIn)
+        if doc is None:
+            return None
+        source = f" ({str(doc).rsplit('/', 1)[-1]})"
+        measure, verbatim = g.value(node, HKSC.measure), g.value(node, HKSC.verbatim)
+        if measure is not None and verbatim is not None:
+            return f"{self.label(measure) or self.curie(str(measure))}: {verbatim}{source}"
+        parts = [g.value(node, p) for p in (RDF.subject, HKSC.claimPredicate, HKSC.claimObject)]
+        if all(p is not None for p in parts):
+            words = [self.label(p) or self.curie(str(p)) for p in parts if p is not None]
+            return " ".join(words) + source
         return None
 
     def term(self, node: Node) -> Term:
