@@ -203,3 +203,25 @@ def test_a_claim_carries_its_evidence(client: TestClient) -> None:
     page = client.get("/id/claim/2025-05-12-legco-paper/iam-smart-annual-usage-2024",
                       headers={"Accept": BROWSER}).text
     assert "<h2>Evidence</h2>" in page and "around 44 million" in page
+
+
+def test_index_lists_every_labelled_thing_by_kind(client: TestClient,
+                                                  built_store: EmbeddedStore) -> None:
+    listing = client.get("/id/", headers={"Accept": "application/json"})
+    assert listing.status_code == 200 and listing.headers["content-type"] == "application/json"
+    kinds = listing.json()
+    listed = {t["iri"] for things in kinds.values() for t in things}
+    expected = {row[0].value for row in built_store.query(f"""
+        SELECT DISTINCT ?s WHERE {{ ?s <{SKOS.prefLabel}> ?l FILTER(STRSTARTS(STR(?s), "{ID}")) }}""")}
+    assert listed == expected
+    iam = next(t for t in kinds["platform"] if t["iri"] == str(IAM_SMART))
+    assert iam == {"iri": str(IAM_SMART), "href": PATH, "label": "iAM Smart",
+                   "types": ["Platform"]}
+    # One kind: /id/{kind}/ ...
+    platforms = client.get("/id/platform/", headers={"Accept": "application/json"}).json()
+    assert list(platforms) == ["platform"] and platforms["platform"] == kinds["platform"]
+    page = client.get("/id/platform/", headers={"Accept": BROWSER}).text
+    assert f'<a href="{PATH}">iAM Smart</a>' in page
+    missing = client.get("/id/no-such-kind/", headers={"Accept": "application/json"})
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"

@@ -255,3 +255,44 @@ def _claim_view(graph: Graph, lab: Labeller, claim: Node) -> ClaimView:
         passage=lab.term(passage) if passage is not None else None,
         uncertain=isinstance(uncertain, Literal) and uncertain.toPython() is True,
     )
+
+
+# ---------------------------------------------------------------- listings of things
+
+
+def index_query(prefix: str) -> str:
+    """CONSTRUCT the labelled things whose IRI starts with ``prefix``, with their types."""
+    if not iri_is_safe(prefix):
+        raise ValueError(f"not a usable IRI prefix: {prefix!r}")
+    return f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT {{ ?s skos:prefLabel ?label . ?s a ?type . ?type skos:prefLabel ?typeLabel .
+            ?type <http://www.w3.org/2000/01/rdf-schema#label> ?typeRdfsLabel . }}
+WHERE {{
+  ?s skos:prefLabel ?label .
+  FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{prefix}"))
+  OPTIONAL {{ ?s a ?type
+             OPTIONAL {{ ?type <http://www.w3.org/2000/01/rdf-schema#label> ?typeRdfsLabel }} }}
+}}"""
+
+
+@dataclass
+class Listed:
+    iri: str
+    href: str
+    label: str
+    types: list[str]
+
+
+def build_index(graph: Graph, base: str) -> dict[str, list[Listed]]:
+    """Things by kind (the first segment after ``id/``), each sorted by label."""
+    lab = Labeller(graph, base)
+    kinds: dict[str, list[Listed]] = {}
+    for node in set(graph.subjects(SKOS.prefLabel, None)):
+        iri = str(node)
+        if not iri.startswith(base + "id/"):
+            continue
+        kind = iri[len(base) + 3:].split("/", 1)[0]
+        types = sorted(lab.label(t) or lab.curie(str(t)) for t in graph.objects(node, RDF.type))
+        kinds.setdefault(kind, []).append(
+            Listed(iri, lab.href(iri), lab.label(node) or iri, types))
+    return {k: sorted(v, key=lambda x: (x.label.lower(), x.iri)) for k, v in sorted(kinds.items())}

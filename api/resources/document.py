@@ -31,6 +31,7 @@ from graph.namespaces import PREFIXES
 from graph.settings import Settings
 
 HTML = formats.Format("html", "text/html", "graph", "html", ("application/xhtml+xml",))
+JSON = formats.Format("json", "application/json", "graph", "json")  # a plain JSON view
 _GRAPH = {f.name: f for f in formats.GRAPH_FORMATS}
 TURTLE, JSONLD, NTRIPLES, RDFXML = (_GRAPH[n] for n in ("turtle", "jsonld", "ntriples", "rdfxml"))
 _OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "rdfxml": ox.RdfFormat.RDF_XML}

@@ -7,12 +7,22 @@ the SPARQL workers is in ``docs/decisions/0005-resource-descriptions.md``.
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+
 from fastapi import APIRouter, Request, Response
 
 from api.problems import Problem
-from api.resources.description import build_view, describe_query, iri_is_safe
+from api.resources.description import (
+    build_index,
+    build_view,
+    describe_query,
+    index_query,
+    iri_is_safe,
+)
 from api.resources.document import (
     HTML,
+    JSON,
     JSONLD,
     NTRIPLES,
     RDFXML,
@@ -43,8 +53,10 @@ async def resource(path: str, request: Request) -> Response:
     settings: Settings = request.app.state.settings
     base = settings.base_iri
     iri = f"{base}id/{path}"
-    if not path or len(path) > MAX_PATH or not iri_is_safe(iri):
+    if len(path) > MAX_PATH or not iri_is_safe(iri):
         raise Problem(404, f"no resource at /id/{path}", kind="not-found")
+    if not path or path.endswith("/"):
+        return await _index(request, path, iri, base)
 
     def render(fmt: formats.Format, ntriples: bytes) -> bytes:
         if fmt is not HTML:
@@ -62,3 +74,26 @@ async def resource(path: str, request: Request) -> Response:
 @router.options("/id/{path:path}", include_in_schema=False)
 async def options(request: Request) -> Response:
     return preflight(request)
+
+
+# Listings are read by programs as often as by people: JSON is offered besides RDF.
+INDEX_FORMATS: tuple[formats.Format, ...] = (TURTLE, HTML, JSON, JSONLD, NTRIPLES)
+
+
+async def _index(request: Request, path: str, prefix: str, base: str) -> Response:
+    """``/id/`` lists every labelled thing by kind; ``/id/{kind}/`` the things of one kind."""
+
+    def render(fmt: formats.Format, ntriples: bytes) -> bytes:
+        if fmt not in (HTML, JSON):
+            return rdf_body(fmt, ntriples)
+        kinds = build_index(as_graph(ntriples), base)
+        if fmt is JSON:
+            return json.dumps({k: [asdict(x) for x in v] for k, v in kinds.items()},
+                              indent=2, ensure_ascii=False).encode("utf-8")
+        service: SparqlService = request.app.state.sparql
+        return service.render_page("index.html", kinds=kinds, path=path, formats=[
+            f for f in INDEX_FORMATS if f is not HTML]).encode("utf-8")
+
+    return await respond(request, index_query(prefix), INDEX_FORMATS, render,
+                         Problem(404, f"nothing with a label under /id/{path}",
+                                 kind="not-found"))

@@ -16,7 +16,17 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api.problems import Problem
-from api.resources.document import HTML, JSONLD, NTRIPLES, TURTLE, as_graph, preflight, rdf_body, respond
+from api.resources.document import (
+    HTML,
+    JSON,
+    JSONLD,
+    NTRIPLES,
+    TURTLE,
+    as_graph,
+    preflight,
+    rdf_body,
+    respond,
+)
 from api.routers.sparql import SparqlService
 from api.sparql import formats
 from graph.gate import SEVERITIES, GateReport
@@ -25,7 +35,6 @@ from graph.settings import Settings
 
 router = APIRouter(tags=["validation"])
 
-JSON = formats.Format("json", "application/json", "graph", "json")
 VALIDATION_FORMATS: tuple[formats.Format, ...] = (JSON, HTML, TURTLE, JSONLD, NTRIPLES)
 REPORT_GRAPH = ID["graph/validation"]
 QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{REPORT_GRAPH}> {{ ?s ?p ?o }} }}"
