@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from api.app import create_app
 from graph.settings import Settings
@@ -43,6 +45,16 @@ def test_ontology_turtle_and_html(built_settings: Settings) -> None:
         assert html.status_code == 200 and "Observation" in html.text
         term = client.get("/def/Observation", follow_redirects=False)
         assert term.status_code == 303 and term.headers["location"] == "/def#Observation"
+        as_ttl = client.get("/def/Observation", headers={"Accept": "text/turtle"},
+                            follow_redirects=False)
+        assert as_ttl.headers["location"] == "/def?format=turtle"
+        jsonld = client.get("/def", headers={"Accept": "application/ld+json"})
+        assert jsonld.status_code == 200 and jsonld.headers["content-type"] == "application/ld+json"
+        assert isomorphic(Graph().parse(data=jsonld.text, format="json-ld"),
+                          Graph().parse(data=ttl.text, format="turtle"))
+        refused = client.get("/def", headers={"Accept": "image/png"})
+        assert refused.status_code == 406
+        assert refused.headers["content-type"] == "application/problem+json"
 
 
 def test_every_setting_is_documented(built_settings: Settings) -> None:

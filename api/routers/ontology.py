@@ -1,40 +1,57 @@
-"""The ontology at /def: HTML documentation (pyLODE, made by the build) or Turtle."""
+"""The ontology at /def: HTML documentation (pyLODE, made by the build), Turtle, JSON-LD or
+N-Triples, by content negotiation."""
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from api.problems import Problem
+from api.resources.document import HTML, JSONLD, NTRIPLES, TURTLE, negotiated, rdf_body
+from api.sparql import formats
 from graph.ontology_docs import DOC_NAME
 from graph.settings import Settings
 
 router = APIRouter(tags=["ontology"])
 
-TURTLE = "text/turtle"
+# Browsers and clients that state no preference get the documentation.
+ONTOLOGY_FORMATS = (HTML, TURTLE, JSONLD, NTRIPLES)
 
 
-def _wants_turtle(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    fmt = request.query_params.get("format")
-    return fmt in ("ttl", "turtle") or (TURTLE in accept and "text/html" not in accept)
+def _turtle_text() -> str:
+    pkg = resources.files("ontology")
+    return "\n".join((pkg / n).read_text("utf-8") for n in ("hksc.ttl", "schemes.ttl"))
+
+
+@functools.cache
+def _ntriples() -> bytes:
+    data = ox.serialize(ox.parse(_turtle_text().encode("utf-8"), format=ox.RdfFormat.TURTLE),
+                        format=ox.RdfFormat.N_QUADS)
+    assert data is not None
+    return data
 
 
 @router.get("/def", response_model=None)
 def ontology(request: Request) -> Response:
-    """The ontology and its SKOS schemes: Turtle for machines, documentation for people."""
-    if _wants_turtle(request):
-        pkg = resources.files("ontology")
-        body = "\n".join((pkg / n).read_text("utf-8") for n in ("hksc.ttl", "schemes.ttl"))
-        return Response(body, media_type=TURTLE + "; charset=utf-8", headers={"Vary": "Accept"})
+    """The ontology and its SKOS schemes: documentation for people; Turtle, JSON-LD
+    (compacted with the project's context) or N-Triples for machines."""
+    fmt = negotiated(request, ONTOLOGY_FORMATS)
+    headers = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+    if fmt is TURTLE:
+        return Response(_turtle_text(), media_type="text/turtle; charset=utf-8", headers=headers)
+    if fmt is not HTML:
+        return Response(rdf_body(fmt, _ntriples()), media_type=formats.content_type(fmt),
+                        headers=headers)
     settings: Settings = request.app.state.settings
     html = settings.resolved_store_dir / DOC_NAME
     if not html.exists():
         raise Problem(503, "ontology documentation not generated yet; run `hkkg build`",
                       kind="store-not-built")
-    return FileResponse(html, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+    return FileResponse(html, media_type="text/html; charset=utf-8", headers=headers)
 
 
 @router.get("/def/context.jsonld", response_model=None)
@@ -48,5 +65,6 @@ def jsonld_context() -> Response:
 @router.get("/def/{term}", response_model=None)
 def term(term: str, request: Request) -> Response:
     """A term IRI resolves to its anchor in the documentation (or the Turtle)."""
-    suffix = "?format=ttl" if _wants_turtle(request) else f"#{term}"
+    fmt = negotiated(request, ONTOLOGY_FORMATS)
+    suffix = f"#{term}" if fmt is HTML else f"?format={fmt.name}"
     return RedirectResponse(f"/def{suffix}", status_code=303)
