@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import pyoxigraph as ox
 
 from graph.errors import BuildError, StoreNotBuilt
-from graph.namespaces import PREFIXES
+from graph.namespaces import PREFIXES, WRITE_PREFIXES
 from graph.settings import Settings
 from graph.store import EmbeddedStore
 
@@ -160,9 +160,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     elif fmt == ox.RdfFormat.TURTLE:
         # Turtle has no graphs: the union of all named graphs, with the project's prefixes.
         result = st.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-        out.write(ox.serialize(result, format=fmt, prefixes=PREFIXES) or b"")
+        out.write(ox.serialize(result, format=fmt, prefixes=WRITE_PREFIXES) or b"")
     else:
-        out.write(st.dump(fmt, PREFIXES))
+        out.write(st.dump(fmt, WRITE_PREFIXES))
     out.flush()
     return 0
 

@@ -49,6 +49,11 @@ def sparql_prologue() -> str:
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
 
+# Prefixes for writing Turtle, TriG and RDF/XML: all but ``id:``. Every local name under
+# it holds a "/", which Turtle must escape (``id:platform\/iam-smart``); the full IRI
+# reads better and is what a reader copies into a browser.
+WRITE_PREFIXES: dict[str, str] = {k: v for k, v in PREFIXES.items() if k != "id"}
+
 # Named graphs: one per kind of input, so a researcher can restrict a query.
 GRAPH_ONTOLOGY = ID["graph/ontology"]
 GRAPH_SOURCES = ID["graph/sources"]

@@ -225,3 +225,11 @@ def test_index_lists_every_labelled_thing_by_kind(client: TestClient,
     missing = client.get("/id/no-such-kind/", headers={"Accept": "application/json"})
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_turtle_writes_the_graph_iris_whole(client: TestClient) -> None:
+    """No `id:platform\\/iam-smart`: the graph's own IRIs hold a "/" that a prefixed name
+    must escape, so Turtle writes them whole; vocabulary terms keep their prefixes."""
+    text = client.get(PATH, headers={"Accept": "text/turtle"}).text
+    assert "\\/" not in text
+    assert f"<{IAM_SMART}>" in text and "skos:prefLabel" in text

@@ -27,7 +27,7 @@ from api.routers.sparql import CORS_HEADERS, TRUNCATED_HEADER, SparqlService, et
 from api.sparql import formats
 from api.sparql.negotiation import NotAcceptableError, negotiate
 from api.sparql.workers import Job, Outcome
-from graph.namespaces import PREFIXES
+from graph.namespaces import WRITE_PREFIXES
 from graph.settings import Settings
 
 HTML = formats.Format("html", "text/html", "graph", "html", ("application/xhtml+xml",))
@@ -46,7 +46,7 @@ def rdf_body(fmt: formats.Format, ntriples: bytes) -> bytes:
         return ntriples
     if fmt.name in _OX_FORMATS:
         triples = [q.triple for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
-        data = ox.serialize(triples, format=_OX_FORMATS[fmt.name], prefixes=PREFIXES)
+        data = ox.serialize(triples, format=_OX_FORMATS[fmt.name], prefixes=WRITE_PREFIXES)
         assert data is not None
         return data
     if fmt.name == "jsonld":

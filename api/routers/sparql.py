@@ -41,7 +41,7 @@ from api.sparql.workers import (
     WorkerPool,
 )
 from graph.errors import StoreNotBuilt
-from graph.namespaces import PREFIXES, sparql_prologue
+from graph.namespaces import WRITE_PREFIXES, sparql_prologue
 from graph.settings import Settings
 from graph.store import current_store_path
 
@@ -125,7 +125,7 @@ class SparqlService:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.pool = WorkerPool(settings.resolved_store_dir, settings.query_workers,
-                               settings.query_workers_burst, PREFIXES)
+                               settings.query_workers_burst, WRITE_PREFIXES)
         self._env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
                                 autoescape=select_autoescape(["html"]))
         self._graphs: tuple[str, list[service_description.GraphInfo]] | None = None
