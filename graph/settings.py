@@ -24,10 +24,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HKKG_", extra="forbid")
 
     base_iri: str = Field(
-        default="https://w3id.org/hk-smartcity/",
+        default=MINTED_BASE,
         description="Canonical base IRI of every resource; /id/... and /def/... hang off it, "
-        "and the server resolves /id/{path} to <base>id/{path}. The build mints IRIs under "
-        "https://w3id.org/hk-smartcity/ only, so another value is refused for now.",
+        f"and the server resolves /id/{{path}} to <base>id/{{path}}. The build mints IRIs under "
+        f"{MINTED_BASE} only, so another value is refused for now.",
     )
 
     @field_validator("base_iri")

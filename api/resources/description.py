@@ -37,6 +37,11 @@ def _claims_of(var: str, x: str) -> str:
             f"|| NOT EXISTS {{ {var} prov:wasDerivedFrom {x} }})")
 
 
+def local_path(iri: str | None, base: str) -> str | None:
+    """Where one of the graph's own IRIs is answered on this server (None for others)."""
+    return "/" + iri[len(base):] if iri and iri.startswith(base) else None
+
+
 def iri_is_safe(iri: str) -> bool:
     """True when ``iri`` can be put between ``<>`` in a query without changing it."""
     return not _BAD_IRI_CHARS.search(iri)
@@ -124,7 +129,7 @@ class Labeller:
         self._prefixes = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
     def href(self, iri: str) -> str:
-        return iri[len(self.base) - 1:] if iri.startswith(self.base) else iri
+        return local_path(iri, self.base) or iri
 
     def curie(self, iri: str) -> str:
         for prefix, ns in self._prefixes:

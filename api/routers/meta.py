@@ -17,7 +17,7 @@ router = APIRouter(tags=["meta"])
 def index() -> str:
     """A plain page pointing at what the service offers."""
     links = [("/sparql", "SPARQL endpoint and query page"),
-             ("/def", "Ontology documentation (Turtle with Accept: text/turtle)"),
+             ("/def", "Ontology documentation (Turtle, JSON-LD or N-Triples by Accept)"),
              ("/id/", "Every labelled thing of the graph, by kind (page, JSON or RDF)"),
              ("/id/platform/iam-smart", "A resource: everything the graph says about iAM "
               "Smart, as a page, Turtle, JSON-LD, N-Triples or RDF/XML (every /id/... IRI "

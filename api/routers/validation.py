@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api.problems import Problem
+from api.resources.description import local_path
 from api.resources.document import (
     HTML,
     JSON,
@@ -43,17 +44,12 @@ QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{REPORT_GRAPH}> {{ ?s ?p ?o }
 _IRI = re.compile(r"https?://[^\s()<>\"]+")
 
 
-def _local(iri: str | None, base: str) -> str | None:
-    """The path of one of the graph's own IRIs on this server (None for other IRIs)."""
-    return "/" + iri[len(base):] if iri and iri.startswith(base) else None
-
-
 def _with_links(result: dict[str, str | None], base: str) -> dict[str, Any]:
     """A result with the local paths of its focus node and of the graph's IRIs its message
     names (the other claim of a contradiction), so an auditor can open both."""
     named = [iri for iri in _IRI.findall(result["message"] or "") if iri.startswith(base)]
-    return dict(result, href=_local(result["focusNode"], base),
-                see=[{"iri": iri, "href": _local(iri, base)} for iri in dict.fromkeys(named)])
+    return dict(result, href=local_path(result["focusNode"], base),
+                see=[{"iri": iri, "href": local_path(iri, base)} for iri in dict.fromkeys(named)])
 
 
 @router.api_route("/validation", methods=["GET", "HEAD"], response_model=None,
