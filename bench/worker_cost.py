@@ -45,6 +45,7 @@ from api.sparql import formats, workers  # noqa: E402
 from graph.namespaces import PREFIXES  # noqa: E402
 from graph.queries import ExampleQuery, load_catalogue  # noqa: E402
 from graph.settings import Settings  # noqa: E402
+from graph.store import open_current_build  # noqa: E402
 
 
 def engine(store: ox.Store, query: str) -> None:
@@ -116,7 +117,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = parser.parse_args()
     settings = Settings() if args.store_dir is None else Settings(store_dir=args.store_dir)
-    build, store, _ = workers.open_current(settings.resolved_store_dir)
+    build, store, _ = open_current_build(settings.resolved_store_dir)
     measures: dict[str, tuple[Callable[[ox.Store, str], None], float]] = {
         "engine": (engine, 0.0),
         "engine_rust_serializer": (engine_rust_serializer, 0.0),

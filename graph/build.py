@@ -155,6 +155,8 @@ def build(settings: Settings, progress: Progress = _stderr) -> Path:
     try:
         t0 = time.perf_counter()
         assembled.graphs[GRAPH_VALIDATION] = report.graph
+        # The build's name, so a remote copy of it (hkkg push) says which build it is.
+        assembled.graphs[GRAPH_METADATA].add((DATASET, DCTERMS.identifier, Literal(path.name)))
         write_store(path, assembled.graphs)
         store.publish(store_dir, path, keep=settings.keep_builds)
         write_ontology_html(assembled.graphs[GRAPH_ONTOLOGY], store_dir)

@@ -1,4 +1,4 @@
-"""The ``hkkg`` command: build, validate, query, export, serve, passages.
+"""The ``hkkg`` command: build, validate, query, export, push, serve, passages.
 
 Exit codes: 0 success (validate: conforms), 1 failure (validate: does not
 conform; build: refused), 2 error (bad input, bad usage, no store).
@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from graph.errors import BuildError, StoreNotBuilt
 from graph.namespaces import PREFIXES, WRITE_PREFIXES
+from graph.remote import RemoteStore, RemoteStoreError
 from graph.settings import Settings
 from graph.store import EmbeddedStore
 
@@ -90,23 +91,29 @@ def _open_store(settings: Settings) -> EmbeddedStore | None:
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    st = _open_store(settings)
+    remote = settings.remote_config()
+    st = RemoteStore(remote) if remote is not None else _open_store(settings)
     if st is None:
         return 2
     text = args.query
     if text == "-":
         text = sys.stdin.read()
     try:
-        result = st.query(text, prefixes=PREFIXES)
+        if isinstance(st, RemoteStore):
+            result = st.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+        else:
+            result = st.query(text, prefixes=PREFIXES)
     except SyntaxError as exc:
         _err(f"malformed query: {exc}")
+        return 2
+    except (StoreNotBuilt, RemoteStoreError) as exc:
+        _err(str(exc))
         return 2
     if isinstance(result, ox.QueryBoolean):
         print(json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower())
         return 0
-    if isinstance(result, ox.QueryTriples):
-        fmt = ox.RdfFormat.TURTLE
-        data = result.serialize(format=fmt)
+    if not isinstance(result, ox.QuerySolutions):  # CONSTRUCT or DESCRIBE: triples
+        data = ox.serialize(result, format=ox.RdfFormat.TURTLE, prefixes=WRITE_PREFIXES)
         sys.stdout.write(data.decode("utf-8") if data else "")
         return 0
     variables = [v.value for v in result.variables]
@@ -167,6 +174,39 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_push(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the published build into the remote store (HKKG_STORE_URL and
+    HKKG_STORE_GRAPH_STORE_URL) and check that it holds what was sent."""
+    from graph.push import push
+
+    remote = settings.remote_config()
+    if remote is None or remote.graph_store_url is None:
+        _err("hkkg push needs HKKG_STORE_URL (the SPARQL query endpoint) and "
+             "HKKG_STORE_GRAPH_STORE_URL (its Graph Store Protocol endpoint)")
+        return 2
+    if args.build:
+        code = cmd_build(args, settings)
+        if code:
+            _err("nothing pushed")
+            return code
+    local = _open_store(settings)
+    if local is None:
+        return 2
+    t0 = time.perf_counter()
+    _err(f"pushing build {local.path.name} to {remote.graph_store_url}")
+    try:
+        report = push(local, RemoteStore(remote), progress=_err)
+    except (RemoteStoreError, StoreNotBuilt) as exc:
+        _err(f"push failed: {exc}")
+        return 2
+    finally:
+        local.close()
+    _err(f"pushed build {report.build}: {len(report.graphs)} graphs, {report.triples} triples, "
+         f"{len(report.deleted)} stale graphs deleted; the store's counts match "
+         f"({time.perf_counter() - t0:.1f}s)")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -174,7 +214,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from graph.build import newer_input
     from graph.store import current_link
 
-    if not current_link(settings.resolved_store_dir).exists():
+    remote = settings.remote_config()
+    if remote is not None:
+        # The graph is in the remote store: nothing to build here (`hkkg push` fills it).
+        try:
+            _err(f"remote store {remote.query_url} holds build "
+                 f"{RemoteStore(remote).info(max_age=0).build}")
+        except (StoreNotBuilt, RemoteStoreError) as exc:
+            _err(f"warning: {exc}; serving anyway (/healthz says 503 until it answers)")
+    elif not current_link(settings.resolved_store_dir).exists():
         _err("no published store yet: building first")
         code = cmd_build(args, settings)
         if code:
@@ -239,17 +287,26 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser(
         "query",
-        help="run a SPARQL query on the published store "
+        help="run a SPARQL query on the published store (the remote one with HKKG_STORE_URL) "
         "(prefixes hksc:, id:, skos: ... are predeclared; the query's own PREFIX lines win)",
     )
     p.add_argument("query", help="the query text, or - to read it from stdin")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p.set_defaults(func=cmd_query)
-    p = sub.add_parser("export", help="write the published graph to stdout")
+    p = sub.add_parser("export", help="write the published graph (of the embedded store) to stdout")
     p.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="trig")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser(
+        "push",
+        help="copy the published build into the remote store (HKKG_STORE_URL, "
+        "HKKG_STORE_GRAPH_STORE_URL) with the Graph Store Protocol, then check its counts",
+    )
+    p.add_argument("--build", action="store_true", help="build first (nothing is pushed "
+                                                        "when the build is refused)")
+    p.set_defaults(func=cmd_push)
     p = sub.add_parser("serve", help="serve the API (builds first when there is no store, or "
-                                      "when an input changed since the published build)")
+                                      "when an input changed since the published build; "
+                                      "with HKKG_STORE_URL, serves the remote store)")
     p.add_argument("--host", default=None, help="bind address (default 127.0.0.1, HKKG_HOST)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000, HKKG_PORT)")
     p.add_argument("--no-build", action="store_true",

@@ -9,11 +9,16 @@ checked by a test, so an undocumented setting fails CI.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.namespaces import BASE as MINTED_BASE
+
+if TYPE_CHECKING:
+    from graph.remote import RemoteConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +58,46 @@ class Settings(BaseSettings):
     keep_builds: int = Field(
         default=2, ge=1, description="How many published builds to keep on disk."
     )
+    store_url: str | None = Field(
+        default=None,
+        description="SPARQL query endpoint of a remote store (Oxigraph server: "
+        "http://host:7878/query; Fuseki: http://host:3030/<dataset>/sparql). When set, the "
+        "API and `hkkg query` read the graph there instead of the embedded store; "
+        "`hkkg push` fills it. Unset: the embedded store under store_dir.",
+    )
+    store_graph_store_url: str | None = Field(
+        default=None,
+        description="Graph Store Protocol endpoint of the remote store, used by `hkkg push` "
+        "(Oxigraph server: http://host:7878/store; Fuseki: http://host:3030/<dataset>/data).",
+    )
+    store_user: str | None = Field(
+        default=None, description="User name for HTTP basic authentication at the remote store."
+    )
+    store_password: SecretStr | None = Field(
+        default=None, description="Password for HTTP basic authentication at the remote store."
+    )
+    store_poll_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="How long (seconds) the API trusts what it last read of which build the "
+        "remote store holds; after a push, answers of the old build may be served this long.",
+    )
+    store_max_response_mb: int = Field(
+        default=256,
+        ge=1,
+        description="Largest answer (MiB) read from the remote store for one query; the rows "
+        "past max_results are never read, so this bounds only very long rows.",
+    )
+
+    @field_validator("store_url", "store_graph_store_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{value!r} is not an http(s) URL of a SPARQL server")
+        return value
+
     host: str = Field(default="127.0.0.1", description="Address `hkkg serve` binds to.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `hkkg serve` listens on.")
     query_timeout_s: float = Field(
@@ -89,6 +134,22 @@ class Settings(BaseSettings):
     max_query_length: int = Field(
         default=20_000, ge=100, description="Longest accepted SPARQL query in characters."
     )
+
+    def remote_config(self) -> RemoteConfig | None:
+        """How to reach the remote store, or None when the graph is in the embedded one."""
+        from graph.remote import RemoteConfig
+
+        if self.store_url is None:
+            return None
+        return RemoteConfig(
+            query_url=self.store_url,
+            graph_store_url=self.store_graph_store_url,
+            user=self.store_user,
+            password=self.store_password.get_secret_value() if self.store_password else None,
+            timeout_s=self.query_timeout_s,
+            max_response_bytes=self.store_max_response_mb * 1024 * 1024,
+            poll_s=self.store_poll_s,
+        )
 
     @property
     def resolved_store_dir(self) -> Path:

@@ -1,4 +1,5 @@
-"""The ontology at /def: HTML documentation (pyLODE, made by the build), Turtle, JSON-LD or
+"""The ontology at /def: HTML documentation (pyLODE, made by the build, or on first request
+when this server never built), Turtle, JSON-LD or
 N-Triples, by content negotiation."""
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from api.problems import Problem
 from api.resources.document import HTML, JSONLD, NTRIPLES, TURTLE, negotiated, rdf_body
 from api.sparql import formats
-from graph.ontology_docs import DOC_NAME
+from graph.ontology_docs import DOC_NAME, write_ontology_html
 from graph.settings import Settings
+from loaders.terms import load_ontology
 
 router = APIRouter(tags=["ontology"])
 
@@ -49,8 +50,9 @@ def ontology(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     html = settings.resolved_store_dir / DOC_NAME
     if not html.exists():
-        raise Problem(503, "ontology documentation not generated yet; run `hkkg build`",
-                      kind="store-not-built")
+        # The build writes it; an API over a remote store may never have built here.
+        html.parent.mkdir(parents=True, exist_ok=True)
+        write_ontology_html(load_ontology(), html.parent)
     return FileResponse(html, media_type="text/html; charset=utf-8", headers=headers)
 
 

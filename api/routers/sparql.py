@@ -10,6 +10,7 @@ credentials), so a page on any origin can query the graph.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -42,8 +43,8 @@ from api.sparql.workers import (
 )
 from graph.errors import StoreNotBuilt
 from graph.namespaces import WRITE_PREFIXES, sparql_prologue
+from graph.remote import RemoteStore, RemoteStoreError
 from graph.settings import Settings
-from graph.store import current_store_path
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,10 @@ class SparqlService:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.pool = WorkerPool(settings.resolved_store_dir, settings.query_workers,
+        remote = settings.remote_config()
+        self.remote = RemoteStore(remote) if remote is not None else None
+        self._remote_build: str | None = None
+        self.pool = WorkerPool(remote or settings.resolved_store_dir, settings.query_workers,
                                settings.query_workers_burst, WRITE_PREFIXES)
         self._env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
                                 autoescape=select_autoescape(["html"]))
@@ -138,11 +142,32 @@ class SparqlService:
         return self._env.get_template(name).render(**context)
 
     def current_build(self) -> str | None:
-        """Name of the published build (one readlink; no store access)."""
+        """Name of the published build (one readlink; no store access). With a remote
+        store, the build it held when last asked (at most HKKG_STORE_POLL_S ago)."""
+        if self.remote is not None:
+            return self._remote_build
         try:
             return os.path.basename(os.readlink(self._link))
         except OSError:
             return None
+
+    async def watch_remote(self) -> None:
+        """Keep ``current_build()`` up to date with the remote store (runs until cancelled)."""
+        assert self.remote is not None
+        remote, failing = self.remote, False
+        while True:
+            try:
+                info = await asyncio.to_thread(remote.info, 0.0)
+            except (StoreNotBuilt, RemoteStoreError) as exc:
+                self._remote_build = None
+                if not failing:
+                    log.warning("remote store: %s", exc)
+                failing = True
+            else:
+                if info.build != self._remote_build:
+                    log.info("remote store holds build %s", info.build)
+                self._remote_build, failing = info.build, False
+            await asyncio.sleep(self.settings.store_poll_s)
 
     async def handle(self, request: Request) -> Response:
         """Answer one request to ``/sparql`` (any method), problems and CORS included."""
@@ -332,6 +357,11 @@ class SparqlService:
                           parser_message=outcome.message, position=_position(outcome.message))
         if outcome.status == "no-store":
             raise Problem(503, outcome.message, kind="store-not-built")
+        if outcome.status == "unavailable":
+            log.error("remote store: %s", outcome.message)
+            raise Problem(502, "the remote store did not answer (setting HKKG_STORE_URL); "
+                               "see the server log", kind="store-unavailable",
+                          setting="HKKG_STORE_URL")
         if outcome.status == "not-acceptable":
             offered = [f.media_type for f in (formats.RESULT_FORMATS
                                               if outcome.message == "results"
@@ -363,9 +393,8 @@ class SparqlService:
 
     async def graph_sizes(self) -> list[service_description.GraphInfo] | None:
         """Named graphs of the current build and their sizes (cached per build)."""
-        try:
-            build = current_store_path(self.settings.resolved_store_dir).name
-        except StoreNotBuilt:
+        build = self.current_build()
+        if build is None:
             return None
         if self._graphs is not None and self._graphs[0] == build:
             return self._graphs[1]
@@ -461,9 +490,12 @@ def build_router(settings: Settings) -> APIRouter:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.pool.start()
         app.state.sparql = service
+        watcher = asyncio.create_task(service.watch_remote()) if service.remote else None
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.cancel()
             await service.pool.close()
 
     router = APIRouter(tags=["sparql"], lifespan=lifespan)

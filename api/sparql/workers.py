@@ -12,6 +12,11 @@ A worker checks before each query whether ``current`` points at another
 build and reopens the store if so, so a rebuild is picked up without restart.
 It holds the reader lock of the build it has open (``graph.store``), so that
 build is not pruned under it.
+
+With a remote store (``HKKG_STORE_URL``) the workers send the query to the SPARQL server
+instead (``graph.remote``) and serialize its answer with the same code; the time limit
+still kills the worker, which drops its connection to the server (the server's own
+time limit must stop the work there).
 """
 
 from __future__ import annotations
@@ -36,11 +41,14 @@ import pyoxigraph as ox
 
 from api.sparql import formats
 from graph.errors import StoreNotBuilt
+from graph.remote import RemoteConfig, RemoteStore, RemoteStoreError
 from graph.store import open_current_build
 
 log = logging.getLogger(__name__)
 
-Status = Literal["ok", "syntax", "error", "no-store", "not-acceptable"]
+Status = Literal["ok", "syntax", "error", "no-store", "not-acceptable", "unavailable"]
+# Where the workers find the graph: the embedded store's folder, or a remote store.
+StoreSpec = Path | RemoteConfig
 
 
 @dataclass(frozen=True)
@@ -82,15 +90,42 @@ class WorkerCrashedError(Exception):
 
 # ---------------------------------------------------------------- in the worker
 
-def open_current(store_dir: Path) -> tuple[Path, ox.Store, int]:
-    """Open the published build read-only, holding its reader lock (a file descriptor
-    to close when the store is dropped); raises StoreNotBuilt without a build."""
-    return open_current_build(store_dir)
+class EmbeddedBuilds:
+    """The published build of the embedded store, reopened when ``current`` moves.
+
+    Holds the reader lock of the build it has open, so that build is not pruned under a
+    query; the lock of the previous build is released when a newer one is opened."""
+
+    def __init__(self, store_dir: Path):
+        self.root = store_dir
+        self._link = store_dir / "current"
+        self.build = ""
+        self._store: ox.Store | None = None
+        self._lock_fd: int | None = None
+
+    def current(self) -> tuple[str, ox.Store]:
+        """The published build's name and store; raises StoreNotBuilt or OSError."""
+        # readlink, not Path.resolve(): one system call per query instead of several.
+        try:
+            name = os.path.basename(os.readlink(self._link))
+        except OSError:
+            name = ""
+        if self._store is None or name != self.build:
+            self._store = None
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)  # the old build may now be pruned
+                self._lock_fd = None
+            path, self._store, self._lock_fd = open_current_build(self.root)
+            self.build = path.name
+        return self.build, self._store
 
 
-def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -> Outcome:
+def execute(store: ox.Store | RemoteStore, job: Job,
+            prefixes: dict[str, str] | None = None) -> Outcome:
     """Run ``job`` on ``store`` and serialize the answer (cut at ``max_results``)."""
     kwargs: dict[str, Any] = {}
+    if isinstance(store, RemoteStore):
+        kwargs["row_limit"] = job.max_results + 1  # the rest is never downloaded
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs is not None:
@@ -101,6 +136,10 @@ def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -
         result = store.query(job.query, **kwargs)
     except SyntaxError as exc:
         return Outcome("syntax", message=str(exc))
+    except StoreNotBuilt as exc:
+        return Outcome("no-store", message=str(exc))
+    except RemoteStoreError as exc:
+        return Outcome("unavailable", message=str(exc))
     except (OSError, ValueError, RuntimeError) as exc:
         return Outcome("error", message=str(exc))
     try:
@@ -114,6 +153,8 @@ def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -
             if body is not None:
                 return Outcome("ok", body, fmt.media_type)
             # Maybe longer than max_results: run it again and cut it here.
+            if isinstance(store, RemoteStore):
+                kwargs["reuse_last"] = True  # read again what the server sent, not re-ask
             result = store.query(job.query, **kwargs)
             assert isinstance(result, ox.QuerySolutions)
             variables = [v.value for v in result.variables]
@@ -133,14 +174,10 @@ def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -
         return Outcome("error", message=str(exc))
 
 
-def worker_main(conn: Connection, store_dir: str, prefixes: dict[str, str]) -> None:
+def worker_main(conn: Connection, spec: StoreSpec, prefixes: dict[str, str]) -> None:
     """Entry point of a worker process: answer jobs until told to stop (None)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when we stop
-    root = Path(store_dir)
-    link = root / "current"
-    build = ""
-    store: ox.Store | None = None
-    lock_fd: int | None = None
+    source = RemoteStore(spec) if isinstance(spec, RemoteConfig) else EmbeddedBuilds(spec)
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -150,23 +187,18 @@ def worker_main(conn: Connection, store_dir: str, prefixes: dict[str, str]) -> N
         if job is None:
             return
         try:
-            # readlink, not Path.resolve(): one system call per query instead of several.
-            try:
-                current = os.path.basename(os.readlink(link))
-            except OSError:
-                current = ""
-            if store is None or current != build:
-                store = None
-                if lock_fd is not None:
-                    os.close(lock_fd)  # the old build may now be pruned
-                    lock_fd = None
-                path, store, lock_fd = open_current(root)
-                build = path.name
+            build, store = source.current()
+        except RemoteStoreError as exc:
+            log.error("SPARQL worker cannot reach the remote store: %s", exc)
+            conn.send(Outcome("unavailable", message=str(exc)))
+            continue
         except (StoreNotBuilt, OSError) as exc:
             # The message goes to HTTP clients: no file system path in it.
             log.error("SPARQL worker cannot open the published store: %s", exc)
             conn.send(Outcome("no-store", message="no published store could be opened; "
-                                                  "run `hkkg build`"))
+                                                  "run `hkkg build`" + (
+                                                      " and `hkkg push`"
+                                                      if isinstance(spec, RemoteConfig) else "")))
             continue
         outcome = execute(store, job, prefixes)
         conn.send(Outcome(outcome.status, outcome.body, outcome.media_type, outcome.truncated,
@@ -218,9 +250,9 @@ class WorkerPool:
     """``size`` long-lived workers plus up to ``burst`` extra ones started when
     every worker is busy. Create and use it inside one running event loop."""
 
-    def __init__(self, store_dir: Path, size: int, burst: int = 0,
+    def __init__(self, store: StoreSpec, size: int, burst: int = 0,
                  prefixes: dict[str, str] | None = None):
-        self.store_dir = store_dir
+        self.store = store
         self.size = size
         self.max_workers = size + burst
         self.prefixes = dict(prefixes or {})
@@ -311,7 +343,7 @@ class WorkerPool:
         parent, child_sock = socket.socketpair()
         child = Connection(child_sock.detach())
         process = self._ctx.Process(
-            target=worker_main, args=(child, str(self.store_dir), self.prefixes),
+            target=worker_main, args=(child, self.store, self.prefixes),
             name="hkkg-sparql-worker", daemon=True,
         )
         process.start()
