@@ -113,6 +113,22 @@ def with_prefixes(sparql: str, prefixes: dict[str, str] | None) -> str:
     return "\n".join([*lines, sparql]) if lines else sparql
 
 
+def _build_and_graphs(tsv: bytes) -> tuple[set[str], set[str]]:
+    """The values of ?build and ?g in an answer to INFO_QUERY. Plain strings only: a
+    pyoxigraph result object must not outlive this thread (it may not be dropped on
+    another one, as an exception's traceback would do)."""
+    builds: set[str] = set()
+    graphs: set[str] = set()
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    assert isinstance(solutions, ox.QuerySolutions)
+    for row in solutions:
+        if row["build"] is not None:
+            builds.add(row["build"].value)
+        if row["g"] is not None:
+            graphs.add(row["g"].value)
+    return builds, graphs
+
+
 class RemoteStore:
     """Queries a remote SPARQL server and answers with pyoxigraph's result objects.
 
@@ -136,16 +152,8 @@ class RemoteStore:
         now = self._clock()
         if self._info is not None and now - self._info[0] <= max_age:
             return self._info[1]
-        form, data = self._fetch(INFO_QUERY, [], "SELECT", None)
-        solutions = ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV)
-        assert isinstance(solutions, ox.QuerySolutions)
-        builds: set[str] = set()
-        graphs: set[str] = set()
-        for row in solutions:
-            if row["build"] is not None:
-                builds.add(row["build"].value)
-            if row["g"] is not None:
-                graphs.add(row["g"].value)
+        _form, data = self._fetch(INFO_QUERY, [], "SELECT", None)
+        builds, graphs = _build_and_graphs(data)
         if len(builds) != 1 or not graphs:
             raise StoreNotBuilt(
                 f"the store at {self.config.query_url} holds no build of this graph "
@@ -190,10 +198,17 @@ class RemoteStore:
         else:
             form, data = self._fetch(sparql, params, form, row_limit)
             self._last = (key, form, data)
-        if form == "ASK":
-            return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-        if form == "SELECT":
-            return ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV)
+        # Rows are parsed as they are read: a bad row raises SyntaxError there, which the
+        # worker reports as a store failure (an Oxigraph server that gives up on a query
+        # may already have sent "200 OK" and some rows).
+        try:
+            if form == "ASK":
+                return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+            if form == "SELECT":
+                return ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV)
+        except SyntaxError as exc:
+            raise RemoteStoreError(f"the answer of {self.config.query_url} could not be "
+                                   f"read: {exc}") from exc
         return (quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
 
     def _fetch(self, sparql: str, params: list[tuple[str, str]], form: str,

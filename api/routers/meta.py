@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -41,7 +42,7 @@ def settings_json(request: Request) -> dict[str, dict[str, Any]]:
     settings: Settings = request.app.state.settings
     out: dict[str, dict[str, Any]] = {}
     for name, field in Settings.model_fields.items():
-        value = getattr(settings, name)
+        value = _without_password(getattr(settings, name))
         out[name] = {
             "value": str(value) if value is not None and not isinstance(value, int | float | bool)
             else value,
@@ -51,3 +52,13 @@ def settings_json(request: Request) -> dict[str, dict[str, Any]]:
             "description": field.description,
         }
     return out
+
+
+def _without_password(value: Any) -> Any:
+    """A URL's password is a secret too (``http://user:secret@host/...``)."""
+    if isinstance(value, str) and "://" in value:
+        parts = urlsplit(value)
+        if parts.password is not None:
+            host = parts.netloc.rsplit("@", 1)[1]
+            return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    return value

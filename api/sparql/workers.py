@@ -170,6 +170,8 @@ def execute(store: ox.Store | RemoteStore, job: Job,
         truncated = len(triples) > job.max_results
         body = formats.write_triples(fmt, triples[: job.max_results], prefixes)
         return Outcome("ok", body, fmt.media_type, truncated)
+    except SyntaxError as exc:  # a row of a remote store's answer that cannot be read
+        return Outcome("unavailable", message=f"unreadable answer from the store: {exc}")
     except (OSError, ValueError, RuntimeError) as exc:
         return Outcome("error", message=str(exc))
 
