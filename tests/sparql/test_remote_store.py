@@ -5,10 +5,13 @@ an empty local folder, so nothing it answers can come from the local build."""
 
 from __future__ import annotations
 
+import http.server
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -342,3 +345,41 @@ def test_settings_page_hides_the_store_credentials(settings: Settings) -> None:
         body = client.get("/settings").text
     assert "s3cret" not in body and "an0ther" not in body
     assert "http://reader:***@127.0.0.1:9/query" in body
+
+
+class _CutAnswer(http.server.BaseHTTPRequestHandler):
+    """A SPARQL server that says which build it holds, then gives up on every other query
+    half-way through a "200 OK" answer, as an Oxigraph server past its --timeout-s does."""
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        if "identifier" in form["query"][0]:
+            body = (f"?g\t?build\n<{ID['graph/records']}>\t\n\t\"some-build\"\n").encode()
+        else:
+            body = b"?s\n<http://example.org/a>\nThe SPARQL operation has been cancelled"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/tab-separated-values")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_answer_cut_by_the_server_is_a_502_not_data(settings: Settings,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutAnswer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/query"
+        cut = settings.model_copy(update={"store_url": url, "query_cache_mb": 0})
+        with TestClient(create_app(cut)) as client:
+            r = client.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
+                           headers=JSON)
+        assert r.status_code == 502, r.text
+        assert r.json()["type"].endswith("/store-unavailable")
+        assert "unreadable answer from the store" in caplog.text  # not the info query
+    finally:
+        server.shutdown()
