@@ -10,7 +10,11 @@ multisets of rows: ``GROUP BY`` output order is not stable between processes).
 Usage::
 
     .venv/bin/python bench/sparql_vs_oxigraph.py [--store-dir DIR] [--seconds 10]
-        [--rounds 2] [--clients 4]
+        [--rounds 2] [--clients 4] [--remote]
+
+``--remote`` adds ``endpoint-remote``: the endpoint (cache off) over the raw Oxigraph
+server as its remote store (``HKKG_STORE_URL``); its server CPU adds the Oxigraph
+server's CPU during its rounds to the endpoint's.
 
 ``--store-dir`` defaults to the configured store (``hkkg build`` first). The
 result is printed and written to ``bench/results/sparql_vs_oxigraph-<UTC time>.json``.
@@ -29,7 +33,8 @@ import statistics
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from http.client import HTTPConnection
 from pathlib import Path
@@ -88,11 +93,14 @@ def _server(cmd: list[str], port: int, env: dict[str, str] | None = None) -> Any
             proc.wait()
 
 
-def endpoint_server(store_dir: Path, port: int, cache: bool = True) -> Any:
+def endpoint_server(store_dir: Path, port: int, cache: bool = True,
+                    store_url: str | None = None) -> Any:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HKKG_")}
     env["HKKG_STORE_DIR"] = str(store_dir)
     if not cache:
         env["HKKG_QUERY_CACHE_MB"] = "0"
+    if store_url is not None:
+        env["HKKG_STORE_URL"] = store_url
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
            "--no-access-log"]
@@ -202,12 +210,15 @@ def tree_cpu_seconds(pid: int, descendants: bool = True) -> float | None:
 
 
 def load(port: int, path: str, queries: list[tuple[str, str]], clients: int,
-         seconds: float, server_pid: int | None = None) -> dict[str, Any]:
-    """``clients`` processes, closed loop, for ``seconds``: throughput, latency, CPU."""
+         seconds: float, server_pid: int | None = None,
+         backend_pid: int | None = None) -> dict[str, Any]:
+    """``clients`` processes, closed loop, for ``seconds``: throughput, latency, CPU
+    (server CPU includes ``backend_pid``'s, a store the server queries, when given)."""
     ctx = mp.get_context("fork")
     out: Any = ctx.Queue()
     procs = [ctx.Process(target=_client, args=(port, path, queries, n, seconds, out))
              for n in range(clients)]
+    backend_before = tree_cpu_seconds(backend_pid) if backend_pid else 0.0
     cpu_before = tree_cpu_seconds(server_pid) if server_pid else None
     own_before = tree_cpu_seconds(server_pid, descendants=False) if server_pid else None
     started = time.perf_counter()
@@ -218,6 +229,9 @@ def load(port: int, path: str, queries: list[tuple[str, str]], clients: int,
         p.join()
     elapsed = time.perf_counter() - started
     cpu_after = tree_cpu_seconds(server_pid) if server_pid else None
+    backend_after = tree_cpu_seconds(backend_pid) if backend_pid else 0.0
+    if cpu_before is not None and cpu_after is not None:
+        cpu_after += (backend_after or 0.0) - (backend_before or 0.0)
     own_after = tree_cpu_seconds(server_pid, descendants=False) if server_pid else None
     latencies = sorted(x for lat, _, _ in results for x in lat)
     errors = sum(e for _, e, _ in results)
@@ -238,9 +252,12 @@ def load(port: int, path: str, queries: list[tuple[str, str]], clients: int,
     }
 
 
-def parse_args(doc: str, seconds: float) -> argparse.Namespace:
-    """The options every benchmark here takes."""
+def parse_args(doc: str, seconds: float,
+               extra: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
+    """The options every benchmark here takes (``extra`` adds a script's own)."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    if extra is not None:
+        extra(parser)
     parser.add_argument("--store-dir", type=Path, default=None)
     parser.add_argument("--seconds", type=float, default=seconds, help="per round and server")
     parser.add_argument("--rounds", type=int, default=2)
@@ -257,7 +274,9 @@ def machine() -> dict[str, Any]:
 
 
 def main() -> int:
-    args = parse_args(__doc__ or "", 10.0)
+    args = parse_args(__doc__ or "", 10.0, lambda p: p.add_argument(
+        "--remote", action="store_true",
+        help="also the endpoint over the Oxigraph server as its remote store"))
     settings = Settings() if args.store_dir is None else Settings(store_dir=args.store_dir)
     store_dir = settings.resolved_store_dir
     build = current_store_path(store_dir)
@@ -266,22 +285,30 @@ def main() -> int:
     triples = len(ox.Store.read_only(str(build)))
     ports = {"endpoint": _free_port(), "endpoint-nocache": _free_port(),
              "oxigraph": _free_port()}
-    paths = {"endpoint": "/sparql", "endpoint-nocache": "/sparql", "oxigraph": "/query"}
+    if args.remote:
+        ports["endpoint-remote"] = _free_port()
+    paths = {name: "/query" if name == "oxigraph" else "/sparql" for name in ports}
+    endpoints = [name for name in ports if name != "oxigraph"]
 
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in ports}
     with endpoint_server(store_dir, ports["endpoint"]) as p1, \
             endpoint_server(store_dir, ports["endpoint-nocache"], cache=False) as p2, \
-            oxigraph_server(build, ports["oxigraph"]) as p3:
+            oxigraph_server(build, ports["oxigraph"]) as p3, \
+            (endpoint_server(store_dir, ports["endpoint-remote"], cache=False,
+                             store_url=f"http://127.0.0.1:{ports['oxigraph']}/query")
+             if args.remote else nullcontext()) as p4:
         pids = {"endpoint": p1.pid, "endpoint-nocache": p2.pid, "oxigraph": p3.pid}
-        answers = compare_answers(ports["endpoint"], ports["oxigraph"], examples)
-        answers_nocache = compare_answers(ports["endpoint-nocache"], ports["oxigraph"],
-                                          examples)
+        if p4 is not None:
+            pids["endpoint-remote"] = p4.pid
+        backend = {"endpoint-remote": p3.pid}
+        answers = {name: compare_answers(ports[name], ports["oxigraph"], examples)
+                   for name in endpoints}
         for name in ports:
             load(ports[name], paths[name], queries, args.clients, 2.0)  # warm-up
         for _ in range(args.rounds):
             for name in ports:
                 runs[name].append(load(ports[name], paths[name], queries, args.clients,
-                                       args.seconds, pids[name]))
+                                       args.seconds, pids[name], backend.get(name)))
 
     def total(name: str) -> float:
         reqs = sum(r["requests"] for r in runs[name])
@@ -295,8 +322,7 @@ def main() -> int:
         return round(statistics.mean(values), 3)
 
     raw = total("oxigraph")
-    same = all(a["same"] for a in answers.values()) and \
-        all(a["same"] for a in answers_nocache.values())
+    same = all(a["same"] for per_server in answers.values() for a in per_server.values())
     result = {
         "benchmark": "sparql_vs_oxigraph",
         "date_utc": datetime.now(UTC).replace(microsecond=0).isoformat(),
@@ -309,16 +335,20 @@ def main() -> int:
                   "client": "http.client keep-alive POST, one process per client",
                   "servers": {"endpoint": "uvicorn api.app (result cache on, default)",
                               "endpoint-nocache": "the same with HKKG_QUERY_CACHE_MB=0",
+                              "endpoint-remote": "the same over the oxigraph server as "
+                                                 "HKKG_STORE_URL (with --remote; its CPU "
+                                                 "includes the oxigraph server's)",
                               "oxigraph": "oxigraph serve-read-only --union-default-graph"}},
         "same_answers": same,
-        "answers": answers,
+        "answers": answers["endpoint"],
+        "answers_by_server": answers,
         "runs": runs,
         "throughput_qps": {name: total(name) for name in ports},
         "server_cpu_ms_per_request": {name: cpu(name) for name in ports},
         "server_top_process_cpu_ms_per_request": {
             name: cpu(name, "server_top_process_cpu_ms_per_request") for name in ports},
         "ratio_to_oxigraph": {name: round(total(name) / raw, 3) if raw else None
-                              for name in ("endpoint", "endpoint-nocache")},
+                              for name in endpoints},
     }
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -23,7 +23,7 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sparql_compare import direct_rows, parse_rows, same_graph
+from sparql_compare import direct_rows, parse_rows, rows_of, same_graph
 
 from api.app import create_app
 from graph.cli import main as hkkg
@@ -47,12 +47,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def oxigraph_server(location: Path) -> Iterator[str]:
+def oxigraph_server(location: Path, union: bool = False) -> Iterator[str]:
     """``oxigraph serve`` (the test extra ``oxigraph``) on 127.0.0.1; yields its base URL."""
     assert OXIGRAPH.exists(), "the oxigraph command is missing: pip install -e '.[test]'"
     port = _free_port()
     proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location),
-                             "--bind", f"127.0.0.1:{port}"],
+                             "--bind", f"127.0.0.1:{port}",
+                             *(["--union-default-graph"] if union else [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -311,6 +312,23 @@ def test_empty_server_is_not_built(built_settings: Settings, tmp_path: Path) -> 
             r = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
             assert r.status_code == 503 and r.json()["type"].endswith("/store-not-built")
             assert client.get("/healthz").status_code == 503
+
+
+def test_a_server_whose_default_graph_is_the_union_gets_queries_as_they_are(
+        built_settings: Settings, settings: Settings, local: EmbeddedStore,
+        tmp_path: Path) -> None:
+    """Oxigraph's --union-default-graph (Fuseki's unionDefaultGraph) is detected, and the
+    build's graphs are then not sent with each query: same answers, one server option."""
+    assert not remote_store(settings).info().union_default  # the module's server
+    with oxigraph_server(tmp_path / "ox", union=True) as url:
+        union = remote_settings(built_settings, url, tmp_path / "local")
+        pushed(built_settings, union)
+        store = remote_store(union)
+        assert store.info().union_default
+        for example in load_catalogue():
+            got = store.query(example.query, use_default_graph_as_union=True)
+            assert isinstance(got, ox.QuerySolutions)
+            assert Counter(rows_of(got)) == Counter(direct_rows(local.raw, example.query))
 
 
 def test_time_limit_still_holds_over_a_remote_store(built_settings: Settings,
