@@ -45,8 +45,8 @@ MAX_PATH = 1000
 RESOURCE_FORMATS: tuple[formats.Format, ...] = (TURTLE, HTML, JSONLD, NTRIPLES, RDFXML)
 
 
-@router.api_route("/id/{path:path}", methods=["GET", "HEAD"], response_model=None,
-                  summary="A thing of the graph, by content negotiation")
+@router.get("/id/{path:path}", response_model=None, summary="A thing of the graph, by content negotiation")
+@router.head("/id/{path:path}", response_model=None, include_in_schema=False)  # same answer, no body
 async def resource(path: str, request: Request) -> Response:
     """Everything the graph says about ``<base>id/{path}``: its statements, the links to it,
     the claims about it with their evidence, and the labels of what it links to."""

@@ -52,8 +52,8 @@ def _with_links(result: dict[str, str | None], base: str) -> dict[str, Any]:
                 see=[{"iri": iri, "href": local_path(iri, base)} for iri in dict.fromkeys(named)])
 
 
-@router.api_route("/validation", methods=["GET", "HEAD"], response_model=None,
-                  summary="SHACL report of the published build")
+@router.get("/validation", response_model=None, summary="SHACL report of the published build")
+@router.head("/validation", response_model=None, include_in_schema=False)  # same answer, no body
 async def validation(request: Request) -> Response:
     """Violations (none in a published build), plausibility warnings and infos."""
     settings: Settings = request.app.state.settings
