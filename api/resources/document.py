@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import Request, Response
@@ -101,6 +102,12 @@ def _service(request: Request) -> SparqlService:
     return service
 
 
+def format_link(request: Request, name: str) -> str:
+    """This request's path and parameters (``q=``, ``severity=`` ...) with ``format=name``."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
+    return f"{request.url.path}?{urlencode([*params, ('format', name)])}"
+
+
 def _content_type(fmt: formats.Format) -> str:
     if fmt.media_type.startswith("text/html"):
         return "text/html; charset=utf-8"
@@ -117,7 +124,7 @@ async def respond(request: Request, query: str, offered: tuple[formats.Format, .
     service = _service(request)
     job = Job(query, None, "ntriples", settings.max_results)
     build = service.current_build()
-    alternates = ", ".join(f'<{request.url.path}?format={f.name}>; rel="alternate"; '
+    alternates = ", ".join(f'<{format_link(request, f.name)}>; rel="alternate"; '
                            f'type="{f.media_type}"' for f in offered if f is not fmt)
     headers: dict[str, str] = {**CORS_HEADERS, "Vary": "Accept", "Link": alternates}
     # The rendered answer depends on the build, the query, the format and the parameters.

@@ -20,6 +20,8 @@ def index() -> str:
     links = [("/sparql", "SPARQL endpoint and query page"),
              ("/def", "Ontology documentation (Turtle, JSON-LD or N-Triples by Accept)"),
              ("/id/", "Every labelled thing of the graph, by kind (page, JSON or RDF)"),
+             ("/search?q=iam+smart", "Things by name: every word in one of their labels, "
+              "best match first (JSON, page or RDF; kind= and limit=)"),
              ("/id/platform/iam-smart", "A resource: everything the graph says about iAM "
               "Smart, as a page, Turtle, JSON-LD, N-Triples or RDF/XML (every /id/... IRI "
               "resolves here)"),
