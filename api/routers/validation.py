@@ -24,6 +24,7 @@ from api.resources.document import (
     NTRIPLES,
     TURTLE,
     as_graph,
+    format_link,
     preflight,
     rdf_body,
     respond,
@@ -76,7 +77,8 @@ async def validation(request: Request) -> Response:
         service: SparqlService = request.app.state.sparql
         return service.render_page(
             "validation.html", report=report, results=results, severities=SEVERITIES,
-            wanted=wanted, formats=[f for f in VALIDATION_FORMATS if f is not HTML],
+            wanted=wanted, links=[(f, format_link(request, f.name))
+                                  for f in VALIDATION_FORMATS if f is not HTML],
         ).encode("utf-8")
 
     return await respond(request, QUERY, VALIDATION_FORMATS, render,
