@@ -95,7 +95,8 @@ def preflight(request: Request) -> Response:
     })
 
 
-def _service(request: Request) -> SparqlService:
+def sparql_service(request: Request) -> SparqlService:
+    """The running SPARQL service (its workers run every query of the API), else a 503."""
     service = getattr(request.app.state, "sparql", None)
     if not isinstance(service, SparqlService):
         raise Problem(503, "the query workers are not running", kind="service-unavailable")
@@ -121,7 +122,7 @@ async def respond(request: Request, query: str, offered: tuple[formats.Format, .
     ``empty`` is raised when the answer holds no triple (None: an empty answer is fine)."""
     settings: Settings = request.app.state.settings
     fmt = negotiated(request, offered)
-    service = _service(request)
+    service = sparql_service(request)
     job = Job(query, None, "ntriples", settings.max_results)
     build = service.current_build()
     alternates = ", ".join(f'<{format_link(request, f.name)}>; rel="alternate"; '

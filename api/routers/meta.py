@@ -25,6 +25,8 @@ def index() -> str:
              ("/id/platform/iam-smart", "A resource: everything the graph says about iAM "
               "Smart, as a page, Turtle, JSON-LD, N-Triples or RDF/XML (every /id/... IRI "
               "resolves here)"),
+             ("/dump.trig", "The whole published graph with its named graphs, one download "
+              "(TriG; /dump.nq for N-Quads)"),
              ("/validation", "SHACL report of the published build: plausibility warnings "
               "and uncertain claims, each linked to its page (JSON, page or RDF)"),
              ("/settings", "Live settings with descriptions (JSON)"),

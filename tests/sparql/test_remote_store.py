@@ -401,3 +401,15 @@ def test_an_answer_cut_by_the_server_is_a_502_not_data(settings: Settings,
         assert "unreadable answer from the store" in caplog.text  # not the info query
     finally:
         server.shutdown()
+
+
+def test_dump_from_the_remote_store_is_the_build(remote_client: TestClient,
+                                                 local: EmbeddedStore) -> None:
+    r = remote_client.get("/dump.nq")
+    assert r.status_code == 200
+    assert local.path.name in r.headers["content-disposition"]
+    dumped = ox.Store()
+    dumped.load(r.content, format=ox.RdfFormat.N_QUADS)
+    counts = {row["g"].value: int(row["n"].value) for row in dumped.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    assert counts == graph_counts(local)
