@@ -23,6 +23,7 @@ from graph.derive import derive
 from graph.errors import BuildError, InputProblem
 from graph.gate import GateReport, run_gate
 from graph.namespaces import (
+    BASE,
     GRAPH_MENTIONS,
     GRAPH_METADATA,
     GRAPH_ONTOLOGY,
@@ -187,6 +188,12 @@ def _metadata(docs: dict[str, SourceDocument], graphs: dict[URIRef, Graph]) -> G
     g.add((DATASET, DCTERMS.title, Literal("HK Smart City Knowledge Graph", lang="en")))
     g.add((DATASET, DCTERMS.modified, Literal(now.isoformat(), datatype=XSD.dateTime)))
     g.add((DATASET, PROV.generatedAtTime, Literal(now.isoformat(), datatype=XSD.dateTime)))
+    # Where a client finds the rest (VoID): the API serves these paths under the base.
+    g.add((DATASET, VOID.sparqlEndpoint, URIRef(BASE + "sparql")))
+    g.add((DATASET, VOID.dataDump, URIRef(BASE + "dump.trig")))
+    g.add((DATASET, VOID.dataDump, URIRef(BASE + "dump.nq")))
+    g.add((DATASET, VOID.uriSpace, Literal(str(ID))))
+    g.add((DATASET, VOID.vocabulary, URIRef(str(HKSC))))
     for doc in docs.values():
         g.add((DATASET, PROV.wasDerivedFrom, doc.iri))
         g.add((DATASET, DCTERMS.source, doc.iri))

@@ -8,8 +8,11 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
+from rdflib import Graph, URIRef
+from rdflib.namespace import VOID
 
 from api.app import create_app
+from graph.namespaces import BASE, ID
 from graph.settings import Settings
 from graph.store import EmbeddedStore
 
@@ -75,3 +78,19 @@ def test_dump_revalidates_and_refuses_other_types(client: TestClient) -> None:
     assert refused.status_code == 406
     assert refused.headers["content-type"] == "application/problem+json"
     assert "application/trig" in refused.json()["detail"]
+
+
+def test_void_description_points_at_dumps_and_endpoint_that_answer(client: TestClient) -> None:
+    """/.well-known/void leads to the dataset's description, whose void:dataDump and
+    void:sparqlEndpoint are served here (under the base IRI, at the same paths)."""
+    r = client.get("/.well-known/void", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/id/dataset"
+    graph = Graph().parse(data=client.get("/id/dataset", headers={"Accept": "text/turtle"}).text,
+                          format="turtle")
+    dataset = URIRef(ID["dataset"])
+    dumps = set(graph.objects(dataset, VOID.dataDump))
+    assert dumps == {URIRef(BASE + "dump.trig"), URIRef(BASE + "dump.nq")}
+    (endpoint,) = graph.objects(dataset, VOID.sparqlEndpoint)
+    for iri in [*dumps, endpoint]:
+        path = "/" + str(iri).removeprefix(BASE)
+        assert client.head(path).status_code == 200, path

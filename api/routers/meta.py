@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from graph.settings import Settings
 
@@ -38,6 +38,12 @@ def index() -> str:
             "<h1>HK Smart City Knowledge Graph</h1>"
             "<p>Hong Kong's digital-government and smart-city documents as a linked, "
             f"validated, queryable graph.</p><ul>{items}</ul></html>")
+
+
+@router.get("/.well-known/void", include_in_schema=False)
+def well_known_void() -> RedirectResponse:
+    """RFC 8615's place for a dataset's VoID description: the dataset's own resource."""
+    return RedirectResponse("/id/dataset", status_code=303)
 
 
 @router.get("/settings")
