@@ -37,7 +37,11 @@ def index() -> str:
             "<title>HK Smart City Knowledge Graph</title>"
             "<h1>HK Smart City Knowledge Graph</h1>"
             "<p>Hong Kong's digital-government and smart-city documents as a linked, "
-            f"validated, queryable graph.</p><ul>{items}</ul></html>")
+            "validated, queryable graph.</p>"
+            '<form action="/search" method="get"><input name="q" required maxlength="200" '
+            'placeholder="a name: iAM Smart, CDEG, InnoEX ..." aria-label="find by name" '
+            'size="40"> <button>Find</button></form>'
+            f"<ul>{items}</ul></html>")
 
 
 @router.get("/.well-known/void", include_in_schema=False)
