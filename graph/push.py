@@ -2,10 +2,9 @@
 
 Only a published build is pushed, and a build is published only when the SHACL gate
 passes, so a refused build never reaches the remote store. Each named graph is replaced
-with one Graph Store Protocol ``PUT`` (atomic per graph on Oxigraph server, Fuseki and
-GraphDB); the dataset metadata graph, which names the build, goes last, so the API
-switches to the new build only once every other graph is in. Graphs of an earlier build
-that this one no longer has are deleted (only this project's, under ``/id/graph/``).
+with one Graph Store Protocol ``PUT``. Graphs of an earlier build that this one no longer has are deleted (only this
+project's, under ``/id/graph/``), and the dataset metadata graph, which names the build,
+goes last, so the API switches to the new build only once every other graph is in place.
 
 A plain Graph Store Protocol server has no transaction spanning several requests, so a
 reader querying *during* a push may see some graphs of the new build beside others of the
@@ -55,17 +54,21 @@ def push(local: EmbeddedStore, remote: RemoteStore,
     build = local.path.name
     local_counts = _count(local.query(COUNT_QUERY))
     metadata = str(GRAPH_METADATA)
-    order = sorted(g for g in local_counts if g != metadata) + [metadata]
     before = set(_count(remote.query(COUNT_QUERY)))
-    for graph in order:
+    stale = tuple(sorted(before - set(local_counts)))
+
+    def put(graph: str) -> None:
         data = local.raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
         assert data is not None
         remote.put_graph(graph, data)
         progress(f"  put <{graph}> ({local_counts[graph]} triples)")
-    stale = tuple(sorted(before - set(local_counts)))
+
+    for graph in sorted(g for g in local_counts if g != metadata):
+        put(graph)
     for graph in stale:
         remote.delete_graph(graph)
         progress(f"  deleted <{graph}> (not in this build)")
+    put(metadata)  # last: the build's name changes once everything else is in place
     after = _count(remote.query(COUNT_QUERY))
     if after != local_counts:
         differ = sorted(g for g in set(after) | set(local_counts)
