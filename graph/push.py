@@ -2,9 +2,10 @@
 
 Only a published build is pushed, and a build is published only when the SHACL gate
 passes, so a refused build never reaches the remote store. Each named graph is replaced
-with one Graph Store Protocol ``PUT``. Graphs of an earlier build that this one no longer has are deleted (only this
-project's, under ``/id/graph/``), and the dataset metadata graph, which names the build,
-goes last, so the API switches to the new build only once every other graph is in place.
+with one Graph Store Protocol ``PUT``. Graphs of an earlier build that this one no longer
+has are deleted (only this project's, under ``/id/graph/``), and the dataset metadata
+graph, which names the build, goes last, so the API switches to the new build only once
+every other graph is in place.
 
 A plain Graph Store Protocol server has no transaction spanning several requests, so a
 reader querying *during* a push may see some graphs of the new build beside others of the
