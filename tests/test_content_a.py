@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import DATA_DIR, assert_claim_evidence, data_copy
+from helpers import DATA_DIR, assert_claim_evidence, data_copy, rows
 from rdflib import Graph, Literal
 from rdflib.namespace import PROV
 
@@ -20,6 +20,7 @@ from graph.coverage import coverage
 from graph.errors import BuildError
 from graph.namespaces import HKSC, ID
 from graph.settings import Settings
+from graph.store import EmbeddedStore
 from loaders.documents import SourceDocument
 
 MINE = ("2024-02-20-slides", "2024-07-12-legco-paper", "2025-05-12-legco-paper")
@@ -150,3 +151,65 @@ def test_imd_ratings_name_their_pillar(union: Graph) -> None:
     pillars = {str(union.value(ID[f"claim/2024-07-12-legco-paper/{c}"], HKSC.pillar))
                for c in ("hk-rating-overall", "hk-rating-technologies", "hk-rating-structures")}
     assert pillars == {"Smart City Rating", "Technologies", "Structures"}
+
+
+def test_iam_smart_features_when_and_by_which_document(built_store: EmbeddedStore) -> None:
+    """Which features does iAM Smart have, and when was each introduced or planned, according
+    to which document. The May 2025 paper says the NFC registration of "iAM Smart+", the
+    personal code, the "lite" mode and "Digital Document" came "over the past year" (para 8)
+    and that "Step-up Authentication" and bill payment "will be rolled out ... this year"
+    (para 9); the March 2026 slides show Step-up Authentication among iAM Smart's features."""
+    prefixes = """
+        PREFIX hksc: <https://w3id.org/hk-smartcity/def/>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        PREFIX iam: <https://w3id.org/hk-smartcity/id/platform/>
+        PREFIX doc: <https://w3id.org/hk-smartcity/id/source/>
+        PREFIX mod: <https://w3id.org/hk-smartcity/id/modality/>"""
+    features = rows(built_store, prefixes + """
+        SELECT ?label ?document ?modality WHERE {
+          ?f a hksc:Feature ; hksc:partOf iam:iam-smart ; skos:prefLabel ?label .
+          FILTER (lang(?label) = "en")
+          ?c hksc:about ?f ; hksc:claimPredicate hksc:partOf ; hksc:claimObject iam:iam-smart ;
+             hksc:statedIn ?document ; hksc:modality ?modality .
+        }""")
+    dated = rows(built_store, prefixes + """
+        SELECT ?label ?document ?refDate ?periodEnd ?modality ?qualifier ?verbatim ?issued WHERE {
+          ?f a hksc:Feature ; hksc:partOf iam:iam-smart ; skos:prefLabel ?label .
+          FILTER (lang(?label) = "en")
+          ?event hksc:eventObject ?f .
+          ?c a hksc:DateClaim ; hksc:about ?event ; hksc:refDate ?refDate ; hksc:periodEnd ?periodEnd ;
+             hksc:modality ?modality ; hksc:verbatim ?verbatim ; hksc:statedIn ?document .
+          ?document <http://purl.org/dc/terms/issued> ?issued .
+          OPTIONAL { ?c hksc:qualifier ?qualifier }
+        }""")
+    short = {r["document"].rsplit("/", 1)[-1] for r in features}
+    assert short == {"2024-02-20-slides", "2025-05-12-legco-paper", "2026-03-06-slides"}
+
+    def docs_of(label: str) -> dict[str, str]:
+        return {r["document"].rsplit("/", 1)[-1]: r["modality"].rsplit("/", 1)[-1]
+                for r in features if r["label"] == label}
+
+    # Step-up Authentication: an enhancement on the Feb 2024 slides, still to come in 2025
+    # (May 2025 paper), on the iAM Smart slide in March 2026.
+    assert docs_of("Step-up Authentication") == {"2024-02-20-slides": "planned",
+                                                 "2025-05-12-legco-paper": "planned",
+                                                 "2026-03-06-slides": "achieved"}
+    when = {(r["label"], r["document"].rsplit("/", 1)[-1]):
+            (r["refDate"], r["periodEnd"], r["modality"].rsplit("/", 1)[-1],
+             r.get("qualifier", "").rsplit("/", 1)[-1], r["verbatim"]) for r in dated}
+    for label in ("Step-up Authentication", "Bill balance and Payment"):  # "this year" (2025)
+        assert when[(label, "2025-05-12-legco-paper")] == (
+            "2025-01-01", "2025-12-31", "planned", "", "this year")
+    # "Over the past year" in a May 2025 paper: achieved, by May 2025.
+    introduced = {label for (label, d), (_s, end, mod, qual, verb) in when.items()
+                  if d == "2025-05-12-legco-paper" and mod == "achieved"
+                  and end == "2025-05-31" and qual == "up-to" and verb == "Over the past year"}
+    assert introduced == {"Remote registration of iAM Smart+", "Personal Code", "“lite” mode",
+                          "Digital Document"}
+    # Nothing is dated achieved after the document that states it.
+    assert all(r["refDate"] <= r["issued"][:10] for r in dated
+               if r["modality"].endswith("/achieved"))
+    # Features the paper introduced or planned are on the March 2026 iAM Smart slide.
+    for label in ("Personal Code", "Digital Document", "Bill balance and Payment",
+                  "Personal Assistant"):
+        assert "2026-03-06-slides" in docs_of(label), label
