@@ -238,9 +238,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             return code
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
+    processes = args.processes if args.processes is not None else settings.processes
+    if processes < 1:
+        _err(f"--processes must be at least 1, not {processes}")
+        return 2
     settings = settings.model_copy(update={"host": host, "port": port})
-    _err(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    _err(f"serving on http://{host}:{port}/ with {processes} process(es) (Ctrl+C to stop)")
+    if processes == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    else:
+        # Each process builds its own app from the same HKKG_* environment.
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port,
+                    workers=processes, log_level="info")
     return 0
 
 
@@ -309,6 +318,8 @@ def make_parser() -> argparse.ArgumentParser:
                                       "with HKKG_STORE_URL, serves the remote store)")
     p.add_argument("--host", default=None, help="bind address (default 127.0.0.1, HKKG_HOST)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000, HKKG_PORT)")
+    p.add_argument("--processes", type=int, default=None,
+                   help="HTTP processes on the port (default 1, HKKG_PROCESSES)")
     p.add_argument("--no-build", action="store_true",
                    help="serve the published build even when inputs are newer")
     p.set_defaults(func=cmd_serve)

@@ -100,6 +100,13 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address `hkkg serve` binds to.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `hkkg serve` listens on.")
+    processes: int = Field(
+        default=1,
+        ge=1,
+        description="HTTP processes `hkkg serve` starts on the one port, each with its own "
+        "query workers and cache (the API keeps no other state, so they answer alike); more "
+        "use more cores.",
+    )
     query_timeout_s: float = Field(
         default=5.0,
         gt=0,

@@ -157,3 +157,48 @@ def test_an_input_newer_than_the_build_is_found(tmp_path: Path) -> None:
     assert newer_input(settings) == record
     out = run(["serve", "--help"], settings)
     assert "--no-build" in out.stdout
+
+
+def test_serve_with_several_processes_answers_alike(built_settings: Settings) -> None:
+    """`hkkg serve --processes 2`: two HTTP processes on one port over the same store, each
+    with its own query workers, giving the same answers."""
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, HKKG_DATA_DIR=str(built_settings.data_dir),
+               HKKG_STORE_DIR=str(built_settings.resolved_store_dir))
+    proc = subprocess.Popen(HKKG + ["serve", "--processes", "2", "--port", str(port),
+                                    "--no-build"], env=env, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        spawned = [c for c in children  # not multiprocessing's resource tracker
+                   if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+        assert len(spawned) == 2  # uvicorn's two HTTP processes (their workers below them)
+        query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s a hksc:Platform }"}
+        with httpx.Client(base_url=url) as client:  # new connections: both processes answer
+            answers = {httpx.get(url + "/sparql", params=query,
+                                 headers={"Accept": "text/csv"}).text for _ in range(20)}
+            assert len(answers) == 1 and client.get("/search?q=cdeg").status_code == 200
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert run(["serve", "--processes", "0", "--no-build"], built_settings).returncode == 2
