@@ -115,19 +115,23 @@ def _content_type(fmt: formats.Format) -> str:
     return formats.content_type(fmt)
 
 
-async def respond(request: Request, query: str, offered: tuple[formats.Format, ...],
+async def respond(request: Request, query: str | Job, offered: tuple[formats.Format, ...],
                   render: Renderer, empty: Problem | None = None) -> Response:
-    """Run ``query`` (a CONSTRUCT) and answer it in the negotiated one of ``offered``.
+    """Run ``query`` and answer it in the negotiated one of ``offered``, rendered by
+    ``render`` from the workers' answer: a CONSTRUCT's N-Triples, or what a given
+    ``Job`` asks for.
 
     ``empty`` is raised when the answer holds no triple (None: an empty answer is fine)."""
     settings: Settings = request.app.state.settings
     fmt = negotiated(request, offered)
     service = sparql_service(request)
-    job = Job(query, None, "ntriples", settings.max_results)
+    job = query if isinstance(query, Job) else Job(query, None, "ntriples", settings.max_results)
     build = service.current_build()
+    headers: dict[str, str] = {**CORS_HEADERS, "Vary": "Accept"}
     alternates = ", ".join(f'<{format_link(request, f.name)}>; rel="alternate"; '
                            f'type="{f.media_type}"' for f in offered if f is not fmt)
-    headers: dict[str, str] = {**CORS_HEADERS, "Vary": "Accept", "Link": alternates}
+    if alternates:
+        headers["Link"] = alternates
     # The rendered answer depends on the build, the query, the format and the parameters.
     key = ("rendered", build, job, fmt.name, tuple(sorted(request.query_params.multi_items())))
     if build is not None:

@@ -9,24 +9,19 @@ TriG or N-Quads, named after the build (``Content-Disposition``), with a per-bui
 The quads are read with one SELECT in the SPARQL workers, like every answer of this API,
 so the dump works the same over the embedded and a remote store and keeps the time limit.
 ``HKKG_MAX_RESULTS`` does not apply: the dump is the published graph, whose size the build
-bounds, not the answer to a user's query. The body is made off the event loop and kept
-per build in the result cache.
+bounds, not the answer to a user's query. The answer goes through ``respond()``, like the
+resources: negotiation, ETag, HEAD, CORS, rendering off the event loop, per-build cache.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
-from api.resources.document import negotiated, preflight, sparql_service
-from api.routers.sparql import CORS_HEADERS, etag_matches
+from api.resources.document import negotiated, preflight, respond, sparql_service
 from api.sparql import formats
-from api.sparql.workers import Job, Outcome
+from api.sparql.workers import Job
 from graph.namespaces import WRITE_PREFIXES
-from graph.settings import Settings
 
 router = APIRouter(tags=["dump"])
 
@@ -37,7 +32,7 @@ QUADS_QUERY = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 NO_LIMIT = 1 << 40  # the whole build: its size is bounded by the build, not by a setting
 
 
-def quads_body(tsv: bytes, fmt: formats.Format) -> bytes:
+def quads_body(fmt: formats.Format, tsv: bytes) -> bytes:
     """The rows of QUADS_QUERY (TSV) as a TriG or N-Quads document."""
     solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
     assert isinstance(solutions, ox.QuerySolutions)
@@ -48,34 +43,15 @@ def quads_body(tsv: bytes, fmt: formats.Format) -> bytes:
     return data
 
 
-async def _dump(request: Request, fmt: formats.Format) -> Response:
-    settings: Settings = request.app.state.settings
-    service = sparql_service(request)
-    build = service.current_build()
-    headers = {**CORS_HEADERS, "Vary": "Accept",
-               "Link": ", ".join(f'</dump.{f.extension}>; rel="alternate"; type="{f.media_type}"'
-                                 for f in DUMP_FORMATS if f is not fmt)}
-    key = ("dump", build, fmt.name)
+async def _dump(request: Request, offered: tuple[formats.Format, ...]) -> Response:
+    fmt = negotiated(request, offered)  # for the file name; respond() negotiates the same
+    job = Job(QUADS_QUERY, "tsv", None, NO_LIMIT, union_default_graph=False)
+    response = await respond(request, job, offered, quads_body)
+    build = sparql_service(request).current_build()
     if build is not None:
-        headers["ETag"] = f'W/"{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"'
-        headers["Cache-Control"] = "no-cache"
-        headers["Content-Disposition"] = (f'attachment; filename="hk-smartcity-kg-{build}.'
-                                          f'{fmt.extension}"')
-        if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
-            return Response(status_code=304, headers=headers)
-    cached = service.cache.get(key) if build is not None and service.cache else None
-    if cached is None:
-        job = Job(QUADS_QUERY, "tsv", None, NO_LIMIT, union_default_graph=False)
-        outcome = await service.run(job, settings.query_timeout_s)
-        body = await asyncio.to_thread(quads_body, outcome.body, fmt)
-        cached = Outcome("ok", body, fmt.media_type, build=outcome.build)
-        if build is not None and outcome.build == build and service.cache is not None:
-            service.cache.put(key, cached)
-    media_type = formats.content_type(fmt)
-    if request.method == "HEAD":
-        headers["Content-Length"] = str(len(cached.body))
-        return Response(None, media_type=media_type, headers=headers)
-    return Response(cached.body, media_type=media_type, headers=headers)
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="hk-smartcity-kg-{build}.{fmt.extension}"')
+    return response
 
 
 @router.get("/dump", response_model=None, summary="The whole published graph (TriG or N-Quads)")
@@ -83,19 +59,19 @@ async def _dump(request: Request, fmt: formats.Format) -> Response:
 async def dump(request: Request) -> Response:
     """Every named graph of the published build; TriG unless ``Accept`` or ``format=``
     asks for N-Quads (406 otherwise)."""
-    return await _dump(request, negotiated(request, DUMP_FORMATS))
+    return await _dump(request, DUMP_FORMATS)
 
 
 @router.get("/dump.trig", response_model=None, summary="The whole published graph as TriG")
 @router.head("/dump.trig", response_model=None, include_in_schema=False)
 async def dump_trig(request: Request) -> Response:
-    return await _dump(request, TRIG)
+    return await _dump(request, (TRIG,))
 
 
 @router.get("/dump.nq", response_model=None, summary="The whole published graph as N-Quads")
 @router.head("/dump.nq", response_model=None, include_in_schema=False)
 async def dump_nquads(request: Request) -> Response:
-    return await _dump(request, NQUADS)
+    return await _dump(request, (NQUADS,))
 
 
 @router.options("/dump", include_in_schema=False)
