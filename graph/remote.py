@@ -38,7 +38,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,11 +147,10 @@ class RemoteStore:
     Used by the SPARQL workers in place of the embedded store, and by ``hkkg query`` and
     ``hkkg push``. Not thread-safe (each worker process has its own)."""
 
-    def __init__(self, config: RemoteConfig, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, config: RemoteConfig):
         self.config = config
-        self._clock = clock
         self._info: tuple[float, BuildInfo] | None = None
-        self._last: tuple[tuple[Any, ...], str, bytes] | None = None
+        self._last: tuple[tuple[Any, ...], bytes] | None = None
         self._conn: http.client.HTTPConnection | None = None
         parts = urllib.parse.urlsplit(config.query_url)
         self._path = parts.path or "/"
@@ -170,10 +169,10 @@ class RemoteStore:
         Raises StoreNotBuilt when the server holds no build of this project, and
         RemoteStoreError when it cannot be asked."""
         max_age = self.config.poll_s if max_age is None else max_age
-        now = self._clock()
+        now = time.monotonic()
         if self._info is not None and now - self._info[0] <= max_age:
             return self._info[1]
-        _form, data = self._fetch(INFO_QUERY, [], "SELECT", None)
+        data = self._fetch(INFO_QUERY, [], "SELECT", None)
         builds, graphs, in_default = _build_and_graphs(data)
         if len(builds) != 1 or not graphs:
             raise StoreNotBuilt(
@@ -187,9 +186,6 @@ class RemoteStore:
     def current(self) -> tuple[str, RemoteStore]:
         """The build to answer from and the store to ask (as a worker wants them)."""
         return self.info().build, self
-
-    def named_graphs(self) -> Iterator[str]:
-        yield from self.info().graphs
 
     # -- queries
 
@@ -216,10 +212,10 @@ class RemoteStore:
         params += [("named-graph-uri", g.value) for g in named_graphs or ()]
         key = (sparql, tuple(params), row_limit)
         if reuse_last and self._last is not None and self._last[0] == key:
-            data = self._last[2]
+            data = self._last[1]
         else:
-            form, data = self._fetch(sparql, params, form, row_limit)
-            self._last = (key, form, data)
+            data = self._fetch(sparql, params, form, row_limit)
+            self._last = (key, data)
         # Rows are parsed as they are read: a bad row raises SyntaxError there, which the
         # worker reports as a store failure (an Oxigraph server that gives up on a query
         # may already have sent "200 OK" and some rows).
@@ -234,7 +230,7 @@ class RemoteStore:
         return (quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
 
     def _fetch(self, sparql: str, params: list[tuple[str, str]], form: str,
-               row_limit: int | None) -> tuple[str, bytes]:
+               row_limit: int | None) -> bytes:
         """POST the query and read the answer, at most ``row_limit`` rows of it.
 
         The connection is kept alive between queries; one that the server closed while
@@ -278,7 +274,7 @@ class RemoteStore:
                 self._conn = conn
             else:
                 conn.close()  # rows left unread: this connection cannot be reused
-            return form, data
+            return data
         raise AssertionError("unreachable")
 
     def _connect(self) -> http.client.HTTPConnection:
@@ -301,7 +297,8 @@ class RemoteStore:
             chunk = response.read(_BLOCK)
             if not chunk:
                 return b"".join(chunks), True
-            if wanted is not None and lines + chunk.count(b"\n") >= wanted:
+            newlines = chunk.count(b"\n")
+            if wanted is not None and lines + newlines >= wanted:
                 cut = -1
                 for _ in range(wanted - lines):
                     cut = chunk.index(b"\n", cut + 1)
@@ -311,7 +308,7 @@ class RemoteStore:
             if size > cap:
                 raise RemoteStoreError(f"the answer of {self.config.query_url} is larger than "
                                        "HKKG_STORE_MAX_RESPONSE_MB")
-            lines += chunk.count(b"\n")
+            lines += newlines
             chunks.append(chunk)
 
     # -- loads (Graph Store Protocol)

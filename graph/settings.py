@@ -86,7 +86,8 @@ class Settings(BaseSettings):
         default=256,
         ge=1,
         description="Largest answer (MiB) read from the remote store for one query; the rows "
-        "past max_results are never read, so this bounds only very long rows.",
+        "past max_results are never read, so this bounds very long rows and /dump (the "
+        "whole build).",
     )
 
     @field_validator("store_url", "store_graph_store_url")

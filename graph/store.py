@@ -1,4 +1,4 @@
-"""The store: one interface, an embedded Oxigraph implementation on disk.
+"""The embedded store: Oxigraph on disk (``graph.remote`` holds the remote one).
 
 Layout of ``store_dir``::
 
@@ -25,25 +25,13 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pyoxigraph as ox
 
 from graph.errors import StoreNotBuilt
-
-
-class GraphStore(Protocol):
-    """What the API and CLI need from a store, embedded or remote."""
-
-    def query(self, sparql: str) -> Any:
-        """Run a SPARQL query; the default graph is the union of all named graphs."""
-        ...
-
-    def named_graphs(self) -> Iterable[str]:
-        """IRIs of the named graphs in the store."""
-        ...
 
 
 def current_link(store_dir: Path) -> Path:

@@ -123,12 +123,12 @@ def rank(graph: Graph, base: str, q: str, words: list[str]) -> list[Hit]:
         matching = [x for x in labels if all(w in x.lower() for w in words)]
         if not matching:
             continue
-        best = min(matching, key=lambda x: (_rank(x, q, words), len(x), x))
+        score, length, best = min((_rank(x, q, words), len(x), x) for x in matching)
         name = lab.label(node) or iri
         types = sorted(lab.label(t) or lab.curie(str(t)) for t in graph.objects(node, RDF.type))
         kind = iri[len(base) + 3:].split("/", 1)[0]
         hit = Hit(iri, lab.href(iri), name, best, kind, types)
-        scored.append(((_rank(best, q, words), len(best), name.lower(), iri), hit))
+        scored.append(((score, length, name.lower(), iri), hit))
     return [hit for _key, hit in sorted(scored, key=lambda pair: pair[0])]
 
 
