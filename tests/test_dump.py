@@ -74,6 +74,9 @@ def test_dump_revalidates_and_refuses_other_types(client: TestClient) -> None:
     assert again.status_code == 304
     head = client.head("/dump.nq")
     assert head.content == b"" and head.headers["content-length"] == str(len(first.content))
+    named = client.get("/dump.trig", headers={"Accept": "text/html"})  # the name decides
+    assert named.status_code == 200
+    assert named.headers["content-type"] == "application/trig; charset=utf-8"
     refused = client.get("/dump", headers={"Accept": "text/turtle"})
     assert refused.status_code == 406
     assert refused.headers["content-type"] == "application/problem+json"

@@ -84,6 +84,12 @@ def negotiated(request: Request, offered: tuple[formats.Format, ...]) -> formats
                       kind="not-acceptable", offered=exc.offered) from None
 
 
+def chosen_format(request: Request, offered: tuple[formats.Format, ...]) -> formats.Format:
+    """The negotiated format; a URL with one representation (``/dump.trig``) serves it
+    whatever ``Accept`` says, since its name already chose."""
+    return offered[0] if len(offered) == 1 else negotiated(request, offered)
+
+
 def preflight(request: Request) -> Response:
     """CORS preflight of a read-only document (GET and HEAD, any requested header)."""
     return Response(status_code=204, headers={
@@ -123,7 +129,7 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
 
     ``empty`` is raised when the answer holds no triple (None: an empty answer is fine)."""
     settings: Settings = request.app.state.settings
-    fmt = negotiated(request, offered)
+    fmt = chosen_format(request, offered)
     service = sparql_service(request)
     job = query if isinstance(query, Job) else Job(query, None, "ntriples", settings.max_results)
     build = service.current_build()

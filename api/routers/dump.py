@@ -18,7 +18,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
-from api.resources.document import negotiated, preflight, respond, sparql_service
+from api.resources.document import chosen_format, preflight, respond, sparql_service
 from api.sparql import formats
 from api.sparql.workers import Job
 from graph.namespaces import WRITE_PREFIXES
@@ -44,7 +44,7 @@ def quads_body(fmt: formats.Format, tsv: bytes) -> bytes:
 
 
 async def _dump(request: Request, offered: tuple[formats.Format, ...]) -> Response:
-    fmt = negotiated(request, offered)  # for the file name; respond() negotiates the same
+    fmt = chosen_format(request, offered)  # for the file name; respond() chooses the same
     job = Job(QUADS_QUERY, "tsv", None, NO_LIMIT, union_default_graph=False)
     response = await respond(request, job, offered, quads_body)
     build = sparql_service(request).current_build()
