@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 import pyoxigraph as ox  # noqa: E402
 
+from api.http_protocol import IMPORT_STRING as HTTP_PROTOCOL  # noqa: E402
 from api.sparql.safety import analyse  # noqa: E402
 from graph.queries import ExampleQuery, load_catalogue  # noqa: E402
 from graph.settings import Settings  # noqa: E402
@@ -103,7 +104,7 @@ def endpoint_server(store_dir: Path, port: int, cache: bool = True,
         env["HKKG_STORE_URL"] = store_url
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-           "--no-access-log"]
+           "--no-access-log", "--http", HTTP_PROTOCOL]
     return _server(cmd, port, env)
 
 

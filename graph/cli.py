@@ -211,6 +211,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.http_protocol import IMPORT_STRING as HTTP_PROTOCOL
     from graph.build import newer_input
     from graph.store import current_link
 
@@ -244,12 +245,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     settings = settings.model_copy(update={"host": host, "port": port})
     _err(f"serving on http://{host}:{port}/ with {processes} process(es) (Ctrl+C to stop)")
+    # httptools, but a connection offering `Upgrade: h2c` (every Java client) keeps its body.
+    http = HTTP_PROTOCOL
     if processes == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", http=http)
     else:
         # Each process builds its own app from the same HKKG_* environment.
         uvicorn.run("api.app:create_app", factory=True, host=host, port=port,
-                    workers=processes, log_level="info")
+                    workers=processes, log_level="info", http=http)
     return 0
 
 

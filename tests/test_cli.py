@@ -164,6 +164,7 @@ def test_serve_with_several_processes_answers_alike(built_settings: Settings) ->
     with its own query workers, giving the same answers."""
     import socket
     import time
+    from http.client import HTTPResponse
 
     import httpx
 
@@ -199,6 +200,16 @@ def test_serve_with_several_processes_answers_alike(built_settings: Settings) ->
         assert {r.text for r in replies} == {replies[0].text}
         assert int(replies[0].text.split()[1]) > 10  # n, then the count of platforms
         assert httpx.get(url + "/search?q=cdeg").status_code == 200
+        # Java clients offer `Upgrade: h2c` with their POSTs: the body must still arrive.
+        body = query["query"].encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings"
+                         b"\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\nAccept: text/csv"
+                         b"\r\nContent-Type: application/sparql-query\r\nContent-Length: "
+                         + str(len(body)).encode() + b"\r\n\r\n" + body)
+            answer = HTTPResponse(sock)
+            answer.begin()
+            assert answer.status == 200 and answer.read().decode() == replies[0].text
     finally:
         proc.terminate()
         try:

@@ -28,6 +28,7 @@ from fastapi.testclient import TestClient
 from sparql_data import TRIG
 
 from api.app import create_app
+from api.http_protocol import IMPORT_STRING as HTTP_PROTOCOL
 from graph.settings import Settings
 from graph.store import current_store_path
 
@@ -108,7 +109,8 @@ def running_server(settings: Settings) -> Iterator[str]:
         port = _free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+             "--http", HTTP_PROTOCOL],
             cwd=REPO_ROOT, env=settings_env(settings),
         )
         url = f"http://127.0.0.1:{port}"
@@ -157,6 +159,13 @@ def live(request: pytest.FixtureRequest, sparql_settings: Settings) -> Iterator[
         except pytest.FixtureLookupError:
             pytest.skip("no built_settings fixture (real graph build) in tests/conftest.py yet")
         settings = built.model_copy(update={"query_timeout_s": 10.0})
+    with live_server(settings) as live_:
+        yield live_
+
+
+@contextmanager
+def live_server(settings: Settings) -> Iterator[Live]:
+    """``running_server`` for ``settings``, with its store opened directly."""
     store = ox.Store.read_only(str(current_store_path(settings.resolved_store_dir)))
     with running_server(settings) as url:
         yield Live(url, store, settings)

@@ -1,0 +1,82 @@
+"""uvicorn's httptools protocol, except that a request offering ``Upgrade: h2c`` keeps its body.
+
+Every JDK ``HttpClient`` (and so Apache Jena's ``rsparql``, RDF4J and other Java SPARQL
+clients) offers a cleartext HTTP/2 upgrade on the first request of a connection:
+``Connection: Upgrade, HTTP2-Settings`` and ``Upgrade: h2c``. RFC 9110 (7.8) lets a server
+ignore the offer and answer in HTTP/1.1. uvicorn's httptools protocol ignores it but
+loses the request's body (uvicorn issue 2722, open in uvicorn 0.54): llhttp stops at the
+end of the headers, and the application gets an empty body. A SPARQL query sent by POST
+then reached ``/sparql`` as an empty query and was refused as malformed.
+
+uvicorn's pure-Python h11 protocol handles such a request correctly, but costs about
+0.12 ms more per request on every connection (measured on the development machine with
+``bench/sparql_vs_oxigraph.py``'s client). So connections stay on httptools, and only a
+connection whose request asks for an upgrade other than WebSocket is handed to h11,
+which parses that request again from its first byte and serves the connection from then
+on. The bytes of a connection are kept only until its first request is complete: that
+is where clients make the offer. A later request on the same connection that makes it
+gets a 400 that says why, instead of running with its body missing.
+"""
+
+from __future__ import annotations
+
+import httptools
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+IMPORT_STRING = "api.http_protocol:UpgradeTolerantHttpToolsProtocol"
+
+
+class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
+    """httptools for every connection; h11 for one that offers a non-WebSocket upgrade."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._received: bytearray | None = bytearray()  # until the first request completes
+        self._ignored_upgrade = False
+
+    def _offers_other_upgrade(self) -> bool:
+        return bool(self.parser.should_upgrade()) and not self._should_upgrade()
+
+    def on_headers_complete(self) -> None:
+        if self._offers_other_upgrade():
+            # Run nothing yet: the body has not been read, and h11 will parse it all.
+            self._ignored_upgrade = True
+            return
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        if self._ignored_upgrade:
+            return
+        super().on_message_complete()
+        self._received = None
+
+    def data_received(self, data: bytes) -> None:
+        if self._received is not None:
+            self._received += data
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            elif self._received is not None:
+                self._hand_to_h11(bytes(self._received))
+            else:
+                self.send_400_response(
+                    "This server does not upgrade to another protocol. Send the request "
+                    "without an Upgrade header, or make the offer on a new connection.")
+
+    def _hand_to_h11(self, received: bytes) -> None:
+        """Serve this connection with h11 from now on, starting with the bytes so far."""
+        h11 = H11Protocol(config=self.config, server_state=self.server_state,
+                          app_state=self.app_state, _loop=self.loop)
+        transport = self.transport
+        self.connections.discard(self)
+        self._received = None
+        transport.set_protocol(h11)
+        h11.connection_made(transport)
+        h11.data_received(received)

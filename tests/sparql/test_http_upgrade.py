@@ -1,0 +1,90 @@
+"""A request that offers ``Upgrade: h2c`` (every JDK ``HttpClient`` does, on the first
+request of a connection) keeps its body: uvicorn's httptools protocol alone would hand
+``/sparql`` an empty query (``api/http_protocol.py``). Raw sockets, so the bytes and
+their packets are exactly the ones a Java client sends."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from http.client import HTTPResponse
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import running_server
+
+from graph.settings import Settings
+
+QUERY = b"SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+H2C = (b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+       b"HTTP2-Settings: AAEAAEAAAAIAAAAAAAMAAAAAAAQBAAAAAAUAAEAAAAYABgAA\r\n")
+
+
+@pytest.fixture(scope="module")
+def address(sparql_settings: Settings) -> Iterator[tuple[str, int]]:
+    with running_server(sparql_settings) as url:
+        parts = urlsplit(url)
+        assert parts.hostname and parts.port
+        yield parts.hostname, parts.port
+
+
+def _head(upgrade: bool, body: bytes = QUERY) -> bytes:
+    return (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n" + (H2C if upgrade else b"")
+            + b"Accept: application/sparql-results+json\r\n"
+            + b"Content-Type: application/sparql-query;charset=utf-8\r\n"
+            + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+
+
+def _answer(sock: socket.socket) -> tuple[int, bytes]:
+    resp = HTTPResponse(sock)
+    resp.begin()
+    return resp.status, resp.read()
+
+
+def _count(body: bytes) -> int:
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+def _expected(address: tuple[str, int]) -> int:
+    with socket.create_connection(address, timeout=10) as sock:
+        sock.sendall(_head(upgrade=False) + QUERY)
+        status, body = _answer(sock)
+    assert status == 200, body
+    return _count(body)
+
+
+def test_body_in_the_same_packet(address: tuple[str, int]) -> None:
+    expected = _expected(address)
+    assert expected > 0
+    with socket.create_connection(address, timeout=10) as sock:
+        sock.sendall(_head(upgrade=True) + QUERY)
+        status, body = _answer(sock)
+        assert status == 200, body
+        assert _count(body) == expected
+        # The connection stays usable for the next request (now served by h11).
+        sock.sendall(_head(upgrade=False) + QUERY)
+        status, body = _answer(sock)
+        assert status == 200 and _count(body) == expected
+
+
+def test_body_in_a_later_packet(address: tuple[str, int]) -> None:
+    with socket.create_connection(address, timeout=10) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(_head(upgrade=True))
+        time.sleep(0.3)  # the server has parsed the headers alone by now
+        sock.sendall(QUERY)
+        status, body = _answer(sock)
+    assert status == 200, body
+    assert _count(body) == _expected(address)
+
+
+def test_offer_on_a_later_request_is_refused_not_run_empty(address: tuple[str, int]) -> None:
+    with socket.create_connection(address, timeout=10) as sock:
+        sock.sendall(_head(upgrade=False) + QUERY)
+        assert _answer(sock)[0] == 200
+        sock.sendall(_head(upgrade=True) + QUERY)
+        status, body = _answer(sock)
+    assert status == 400
+    assert b"Upgrade" in body and b"malformed" not in body
