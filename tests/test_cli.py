@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers import data_copy
+from servers import free_port, stop, wait_until_serving
 
 from graph.settings import Settings
 
@@ -163,29 +164,19 @@ def test_serve_with_several_processes_answers_alike(built_settings: Settings) ->
     """`hkkg serve --processes 2`: two HTTP processes on one port over the same store, each
     with its own query workers, giving the same answers."""
     import socket
-    import time
     from http.client import HTTPResponse
 
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = dict(os.environ, HKKG_DATA_DIR=str(built_settings.data_dir),
                HKKG_STORE_DIR=str(built_settings.resolved_store_dir))
     proc = subprocess.Popen(HKKG + ["serve", "--processes", "2", "--port", str(port),
                                     "--no-build"], env=env, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+        assert wait_until_serving(url + "/healthz", proc, 60), "server did not start"
+        assert httpx.get(url + "/healthz").status_code == 200
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
         spawned = [c for c in children  # not multiprocessing's resource tracker
                    if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
@@ -211,10 +202,5 @@ def test_serve_with_several_processes_answers_alike(built_settings: Settings) ->
             answer.begin()
             assert answer.status == 200 and answer.read().decode() == replies[0].text
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 20)
     assert run(["serve", "--processes", "0", "--no-build"], built_settings).returncode == 2

@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import gc
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
+from servers import free_port, stop, wait_until_serving
 from sparql_data import TRIG
 
 from api.app import create_app
@@ -88,12 +86,6 @@ def client(sparql_settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def settings_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HKKG_")}
     for name, value in settings.model_dump().items():
@@ -106,7 +98,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
 def running_server(settings: Settings) -> Iterator[str]:
     """uvicorn serving ``create_app`` for ``settings`` on 127.0.0.1; yields its base URL."""
     for _attempt in range(3):
-        port = _free_port()
+        port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
@@ -114,26 +106,15 @@ def running_server(settings: Settings) -> Iterator[str]:
             cwd=REPO_ROOT, env=settings_env(settings),
         )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                httpx.get(url + "/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        if proc.poll() is None:
+        if wait_until_serving(url + "/healthz", proc):
             break
+        stop(proc)  # the port was taken meanwhile, or it did not start: try again
     else:
         raise RuntimeError("uvicorn did not start")
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ an empty local folder, so nothing it answers can come from the local build."""
 from __future__ import annotations
 
 import http.server
-import socket
 import subprocess
 import sys
 import threading
@@ -17,12 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from servers import free_port, wait_until_serving
 from sparql_compare import direct_rows, parse_rows, rows_of, same_graph
 
 from api.app import create_app
@@ -40,32 +39,19 @@ TURTLE = {"Accept": "text/turtle"}
 SLOW = ("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def oxigraph_server(location: Path, union: bool = False) -> Iterator[str]:
     """``oxigraph serve`` (the test extra ``oxigraph``) on 127.0.0.1; yields its base URL."""
     assert OXIGRAPH.exists(), "the oxigraph command is missing: pip install -e '.[test]'"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location),
                              "--bind", f"127.0.0.1:{port}",
                              *(["--union-default-graph"] if union else [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/", timeout=1)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("oxigraph serve did not start") from None
-                time.sleep(0.1)
+        if not wait_until_serving(url + "/", proc):
+            raise RuntimeError("oxigraph serve did not start")
         yield url
     finally:
         proc.kill()
@@ -169,7 +155,7 @@ def test_push_needs_the_urls_and_names_an_unreachable_store(
     monkeypatch.delenv("HKKG_STORE_GRAPH_STORE_URL", raising=False)
     assert hkkg(["push"]) == 2
     assert "HKKG_STORE_GRAPH_STORE_URL" in capsys.readouterr().err
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("HKKG_STORE_URL", closed + "/query")
     monkeypatch.setenv("HKKG_STORE_GRAPH_STORE_URL", closed + "/store")
     assert hkkg(["push"]) == 2
@@ -291,7 +277,7 @@ def test_a_new_build_on_the_server_is_followed(built_settings: Settings, setting
 # ---------------------------------------------------------------- failures
 
 def test_store_down_is_a_problem_not_a_hang(settings: Settings) -> None:
-    down = settings.model_copy(update={"store_url": f"http://127.0.0.1:{_free_port()}/query"})
+    down = settings.model_copy(update={"store_url": f"http://127.0.0.1:{free_port()}/query"})
     with TestClient(create_app(down)) as client:
         health = client.get("/healthz")
         assert health.status_code == 503
