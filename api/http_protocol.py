@@ -27,6 +27,14 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 IMPORT_STRING = "api.http_protocol:UpgradeTolerantHttpToolsProtocol"
 
 
+class _H11IgnoringUpgrades(H11Protocol):
+    """h11, saying at debug level (not as two warnings, one of them advice to install a
+    WebSocket library) that it answers an upgrade offer in HTTP/1.1."""
+
+    def _unsupported_upgrade_warning(self) -> None:
+        self.logger.debug("answering a request that offers an upgrade in HTTP/1.1")
+
+
 class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
     """httptools for every connection; h11 for one that offers a non-WebSocket upgrade."""
 
@@ -72,7 +80,7 @@ class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
 
     def _hand_to_h11(self, received: bytes) -> None:
         """Serve this connection with h11 from now on, starting with the bytes so far."""
-        h11 = H11Protocol(config=self.config, server_state=self.server_state,
+        h11 = _H11IgnoringUpgrades(config=self.config, server_state=self.server_state,
                           app_state=self.app_state, _loop=self.loop)
         transport = self.transport
         self.connections.discard(self)
