@@ -13,8 +13,8 @@ uvicorn's pure-Python h11 protocol handles such a request correctly, but costs a
 ``bench/sparql_vs_oxigraph.py``'s client). So connections stay on httptools, and only a
 connection whose request asks for an upgrade other than WebSocket is handed to h11,
 which parses that request again from its first byte and serves the connection from then
-on. The bytes of a connection are kept only until its first request is complete: that
-is where clients make the offer. A later request on the same connection that makes it
+on. The bytes of a connection are kept only until the headers of its first request have
+been read: that is where clients make the offer. A later request on the same connection that makes it
 gets a 400 that says why, instead of running with its body missing.
 """
 
@@ -40,7 +40,9 @@ class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._received: bytearray | None = bytearray()  # until the first request completes
+        # The connection's bytes until its first request's headers end (where an offer is
+        # seen); None from then on.
+        self._received: bytearray | None = bytearray()
         self._ignored_upgrade = False
 
     def _offers_other_upgrade(self) -> bool:
@@ -51,13 +53,12 @@ class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
             # Run nothing yet: the body has not been read, and h11 will parse it all.
             self._ignored_upgrade = True
             return
+        self._received = None
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
-        if self._ignored_upgrade:
-            return
-        super().on_message_complete()
-        self._received = None
+        if not self._ignored_upgrade:
+            super().on_message_complete()
 
     def data_received(self, data: bytes) -> None:
         if self._received is not None:
@@ -81,7 +82,7 @@ class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
     def _hand_to_h11(self, received: bytes) -> None:
         """Serve this connection with h11 from now on, starting with the bytes so far."""
         h11 = _H11IgnoringUpgrades(config=self.config, server_state=self.server_state,
-                          app_state=self.app_state, _loop=self.loop)
+                                   app_state=self.app_state, _loop=self.loop)
         transport = self.transport
         self.connections.discard(self)
         self._received = None
