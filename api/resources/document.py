@@ -35,6 +35,9 @@ HTML = formats.Format("html", "text/html", "graph", "html", ("application/xhtml+
 JSON = formats.Format("json", "application/json", "graph", "json")  # a plain JSON view
 _GRAPH = {f.name: f for f in formats.GRAPH_FORMATS}
 TURTLE, JSONLD, NTRIPLES, RDFXML = (_GRAPH[n] for n in ("turtle", "jsonld", "ntriples", "rdfxml"))
+# A view computed from a graph (search hits, the SHACL report): its JSON first, since
+# programs read it, its page, and the graph itself.
+VIEW_FORMATS: tuple[formats.Format, ...] = (JSON, HTML, TURTLE, JSONLD, NTRIPLES)
 _OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "rdfxml": ox.RdfFormat.RDF_XML}
 
 # A renderer turns the N-Triples answer into the body of the negotiated format.
@@ -113,6 +116,11 @@ def format_link(request: Request, name: str) -> str:
     """This request's path and parameters (``q=``, ``severity=`` ...) with ``format=name``."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
     return f"{request.url.path}?{urlencode([*params, ('format', name)])}"
+
+
+def page_links(request: Request, offered: tuple[formats.Format, ...]) -> list[tuple[formats.Format, str]]:
+    """The links a page gives to its other representations (each keeps the parameters)."""
+    return [(f, format_link(request, f.name)) for f in offered if f is not HTML]
 
 
 def _content_type(fmt: formats.Format) -> str:

@@ -28,11 +28,9 @@ from api.resources.description import Labeller
 from api.resources.document import (
     HTML,
     JSON,
-    JSONLD,
-    NTRIPLES,
-    TURTLE,
+    VIEW_FORMATS,
     as_graph,
-    format_link,
+    page_links,
     preflight,
     rdf_body,
     respond,
@@ -43,7 +41,6 @@ from graph.settings import Settings
 
 router = APIRouter(tags=["search"])
 
-SEARCH_FORMATS: tuple[formats.Format, ...] = (JSON, HTML, TURTLE, JSONLD, NTRIPLES)
 MAX_Q = 200
 MAX_WORDS = 8
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
@@ -168,10 +165,10 @@ async def search(request: Request, q: str = "", kind: str | None = None) -> Resp
         if fmt is JSON:
             return json.dumps(answer, indent=2, ensure_ascii=False).encode("utf-8")
         service: SparqlService = request.app.state.sparql
-        links = [(f, format_link(request, f.name)) for f in SEARCH_FORMATS if f is not HTML]
-        return service.render_page("search.html", answer=answer, links=links).encode("utf-8")
+        return service.render_page("search.html", answer=answer,
+                                   links=page_links(request, VIEW_FORMATS)).encode("utf-8")
 
-    return await respond(request, search_query(words, prefix), SEARCH_FORMATS, render)
+    return await respond(request, search_query(words, prefix), VIEW_FORMATS, render)
 
 
 @router.options("/search", include_in_schema=False)

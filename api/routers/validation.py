@@ -20,11 +20,9 @@ from api.resources.description import local_path
 from api.resources.document import (
     HTML,
     JSON,
-    JSONLD,
-    NTRIPLES,
-    TURTLE,
+    VIEW_FORMATS,
     as_graph,
-    format_link,
+    page_links,
     preflight,
     rdf_body,
     respond,
@@ -37,7 +35,6 @@ from graph.settings import Settings
 
 router = APIRouter(tags=["validation"])
 
-VALIDATION_FORMATS: tuple[formats.Format, ...] = (JSON, HTML, TURTLE, JSONLD, NTRIPLES)
 REPORT_GRAPH = ID["graph/validation"]
 QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{REPORT_GRAPH}> {{ ?s ?p ?o }} }}"
 
@@ -77,11 +74,10 @@ async def validation(request: Request) -> Response:
         service: SparqlService = request.app.state.sparql
         return service.render_page(
             "validation.html", report=report, results=results, severities=SEVERITIES,
-            wanted=wanted, links=[(f, format_link(request, f.name))
-                                  for f in VALIDATION_FORMATS if f is not HTML],
+            wanted=wanted, links=page_links(request, VIEW_FORMATS),
         ).encode("utf-8")
 
-    return await respond(request, QUERY, VALIDATION_FORMATS, render,
+    return await respond(request, QUERY, VIEW_FORMATS, render,
                          Problem(404, "the published build holds no validation report; "
                                       "run `hkkg build`", kind="not-found"))
 
