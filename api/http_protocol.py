@@ -16,15 +16,52 @@ which parses that request again from its first byte and serves the connection fr
 on. The bytes of a connection are kept only until the headers of its first request have
 been read: that is where clients make the offer. A later request on the same connection that makes it
 gets a 400 that says why, instead of running with its body missing.
+
+Requests the parsers refuse before the application sees them get a problem document like
+every other error of the API (``application/problem+json``), not uvicorn's plain text:
+a URL longer than httptools can read (65,535 bytes) gets 414, other malformed requests 400.
 """
 
 from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
 
 import httptools
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from api.problems import PROBLEM_TYPE_BASE
+
 IMPORT_STRING = "api.http_protocol:UpgradeTolerantHttpToolsProtocol"
+
+# httptools.parse_url (http_parser_url, 16-bit offsets) cannot read a longer URL.
+MAX_URL_BYTES = 65_535
+
+
+def problem_bytes(status: int, kind: str, detail: str,
+                  default_headers: list[tuple[bytes, bytes]]) -> bytes:
+    """A whole HTTP/1.1 response carrying a problem document; the connection is closed."""
+    body = json.dumps({"type": PROBLEM_TYPE_BASE + kind, "title": HTTPStatus(status).phrase,
+                       "status": status, "detail": detail}).encode("utf-8")
+    head = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n".encode("ascii")]
+    head += [name + b": " + value + b"\r\n" for name, value in default_headers]
+    head.append(b"content-type: application/problem+json\r\n"
+                b"access-control-allow-origin: *\r\n"
+                b"content-length: " + str(len(body)).encode("ascii") + b"\r\n"
+                b"connection: close\r\n\r\n")
+    return b"".join(head) + body
+
+
+def _send_problem(protocol: Any, status: int, kind: str, detail: str) -> None:
+    protocol.transport.write(problem_bytes(status, kind, detail,
+                                           protocol.server_state.default_headers))
+    protocol.transport.close()
+
+
+class _UrlTooLongError(Exception):
+    """Raised from the parser's URL callback to stop reading the request."""
 
 
 class _H11IgnoringUpgrades(H11Protocol):
@@ -33,6 +70,9 @@ class _H11IgnoringUpgrades(H11Protocol):
 
     def _unsupported_upgrade_warning(self) -> None:
         self.logger.debug("answering a request that offers an upgrade in HTTP/1.1")
+
+    def send_400_response(self, msg: str) -> None:
+        _send_problem(self, 400, "malformed-request", msg)
 
 
 class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
@@ -44,6 +84,16 @@ class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
         # seen); None from then on.
         self._received: bytearray | None = bytearray()
         self._ignored_upgrade = False
+        self._url_too_long = False
+
+    def send_400_response(self, msg: str) -> None:
+        _send_problem(self, 400, "malformed-request", msg)
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        if len(self.url) > MAX_URL_BYTES:
+            self._url_too_long = True
+            raise _UrlTooLongError  # httptools raises HttpParserCallbackError from feed_data
 
     def _offers_other_upgrade(self) -> bool:
         return bool(self.parser.should_upgrade()) and not self._should_upgrade()
@@ -67,6 +117,11 @@ class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
+            if self._url_too_long:
+                _send_problem(self, 414, "uri-too-long",
+                              f"the URL is longer than {MAX_URL_BYTES} bytes; send a long SPARQL "
+                              "query by POST (application/sparql-query)")
+                return
             self.logger.warning("Invalid HTTP request received.")
             self.send_400_response("Invalid HTTP request received.")
         except httptools.HttpParserUpgrade:
@@ -75,9 +130,9 @@ class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
             elif self._received is not None:
                 self._hand_to_h11(bytes(self._received))
             else:
-                self.send_400_response(
-                    "This server does not upgrade to another protocol. Send the request "
-                    "without an Upgrade header, or make the offer on a new connection.")
+                _send_problem(self, 400, "upgrade-not-supported",
+                              "This server does not upgrade to another protocol. Send the request "
+                              "without an Upgrade header, or make the offer on a new connection.")
 
     def _hand_to_h11(self, received: bytes) -> None:
         """Serve this connection with h11 from now on, starting with the bytes so far."""

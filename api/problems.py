@@ -67,19 +67,34 @@ def problem_response(
                         headers=all_headers)
 
 
+# Longer request paths are not echoed back: a 60 KB path would be answered twice its size.
+MAX_ECHOED_PATH = 1000
+
+
+def instance_of(request: Request) -> str | None:
+    """The request's path as the problem's ``instance``, unless it is too long to echo."""
+    path = request.url.path
+    return path if len(path) <= MAX_ECHOED_PATH else None
+
+
+def shown(text: str, limit: int = 200) -> str:
+    """``text`` for a message: cut to ``limit`` characters, saying so."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return exc.response(instance=str(request.url.path))
+        return exc.response(instance=instance_of(request))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(exc.status_code, str(exc.detail), instance=str(request.url.path),
+        return problem_response(exc.status_code, str(exc.detail), instance=instance_of(request),
                                 headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem_response(400, "invalid request parameters", kind="invalid-parameter",
-                                instance=str(request.url.path),
+                                instance=instance_of(request),
                                 errors=[{"loc": list(e.get("loc", ())), "msg": e.get("msg")}
                                         for e in exc.errors()])

@@ -158,6 +158,7 @@ def build(settings: Settings, progress: Progress = _stderr) -> Path:
         assembled.graphs[GRAPH_VALIDATION] = report.graph
         # The build's name, so a remote copy of it (hkkg push) says which build it is.
         assembled.graphs[GRAPH_METADATA].add((DATASET, DCTERMS.identifier, Literal(path.name)))
+        _describe_late_graphs(assembled.graphs)
         write_store(path, assembled.graphs)
         store.publish(store_dir, path, keep=settings.keep_builds)
         write_ontology_html(assembled.graphs[GRAPH_ONTOLOGY], store_dir)
@@ -177,6 +178,20 @@ def write_store(path: Path, graphs: dict[URIRef, Graph]) -> None:
     oxstore.flush()
     oxstore.optimize()
     del oxstore
+
+
+def _describe_late_graphs(graphs: dict[URIRef, Graph]) -> None:
+    """Add the SHACL report's graph and the metadata graph itself to the dataset's VoID
+    subsets (they exist only once the gate has run), so that their IRIs resolve and the
+    subsets' triple counts add up to the dataset's."""
+    meta = graphs[GRAPH_METADATA]
+    for name in (GRAPH_VALIDATION, GRAPH_METADATA):
+        meta.add((DATASET, VOID.subset, name))
+        meta.add((name, RDF.type, VOID.Dataset))
+        meta.set((name, VOID.triples, Literal(len(graphs[name]))))
+    # Replacing a count keeps the number of triples, so the metadata graph's count holds.
+    meta.set((GRAPH_METADATA, VOID.triples, Literal(len(meta))))
+    meta.set((DATASET, VOID.triples, Literal(sum(len(g) for g in graphs.values()))))
 
 
 def _metadata(docs: dict[str, SourceDocument], graphs: dict[URIRef, Graph]) -> Graph:

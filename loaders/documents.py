@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from graph.errors import BuildError, InputProblem
 from graph.namespaces import HKSC, ID
@@ -110,6 +110,8 @@ def document_triples(docs: dict[str, SourceDocument], graph: Graph) -> None:
         graph.add((d, RDF.type, HKSC.SourceDocument))
         graph.add((d, DCTERMS.title, Literal(doc.title, lang="en")))
         graph.add((d, RDFS.label, Literal(doc.title, lang="en")))
+        # Like every named thing, so that /id/ lists it and /search finds it by its title.
+        graph.add((d, SKOS.prefLabel, Literal(doc.title, lang="en")))
         graph.add((d, DCTERMS.issued, Literal(doc.date.start, datatype=XSD.date)))
         graph.add((d, HKSC.datePrecision, doc.date.precision))
         graph.add((d, HKSC.documentKind, Literal(doc.kind)))

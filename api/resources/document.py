@@ -123,6 +123,10 @@ def page_links(request: Request, offered: tuple[formats.Format, ...]) -> list[tu
     return [(f, format_link(request, f.name)) for f in offered if f is not HTML]
 
 
+def _is_wildcard(if_none_match: str | None) -> bool:
+    return if_none_match is not None and any(t.strip() == "*" for t in if_none_match.split(","))
+
+
 def _content_type(fmt: formats.Format) -> str:
     if fmt.media_type.startswith("text/html"):
         return "text/html; charset=utf-8"
@@ -142,6 +146,7 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
     job = query if isinstance(query, Job) else Job(query, None, "ntriples", settings.max_results)
     build = service.current_build()
     headers: dict[str, str] = {**CORS_HEADERS, "Vary": "Accept"}
+    if_none_match = request.headers.get("if-none-match")
     alternates = ", ".join(f'<{format_link(request, f.name)}>; rel="alternate"; '
                            f'type="{f.media_type}"' for f in offered if f is not fmt)
     if alternates:
@@ -151,7 +156,9 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
     if build is not None:
         headers["ETag"] = f'W/"{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"'
         headers["Cache-Control"] = "no-cache"
-        if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        # "*" matches any current representation: not one that may not exist.
+        if etag_matches(if_none_match, headers["ETag"]) and not (
+                empty is not None and _is_wildcard(if_none_match)):
             return Response(status_code=304, headers=headers)
     rendered = service.cache.get(key) if build is not None and service.cache else None
     if rendered is None:
@@ -164,6 +171,8 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
         rendered = Outcome("ok", body, fmt.media_type, outcome.truncated, build=outcome.build)
         if build is not None and outcome.build == build and service.cache is not None:
             service.cache.put(key, rendered)
+    if "ETag" in headers and empty is not None and _is_wildcard(if_none_match):
+        return Response(status_code=304, headers=headers)  # it exists after all
     if rendered.truncated:
         headers[TRUNCATED_HEADER] = "true"
     body = rendered.body

@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Request, Response
 
-from api.problems import Problem
+from api.problems import Problem, shown
 from api.resources.description import (
     build_index,
     build_view,
@@ -54,7 +54,7 @@ async def resource(path: str, request: Request) -> Response:
     base = settings.base_iri
     iri = f"{base}id/{path}"
     if len(path) > MAX_PATH or not iri_is_safe(iri):
-        raise Problem(404, f"no resource at /id/{path}", kind="not-found")
+        raise Problem(404, f"no resource at /id/{shown(path)}", kind="not-found")
     if not path or path.endswith("/"):
         return await _index(request, path, iri, base)
 

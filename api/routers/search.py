@@ -23,7 +23,7 @@ from fastapi import APIRouter, Request, Response
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, SKOS
 
-from api.problems import Problem
+from api.problems import Problem, shown
 from api.resources.description import Labeller
 from api.resources.document import (
     HTML,
@@ -34,9 +34,11 @@ from api.resources.document import (
     preflight,
     rdf_body,
     respond,
+    sparql_service,
 )
 from api.routers.sparql import SparqlService
 from api.sparql import formats
+from api.sparql.workers import Job
 from graph.settings import Settings
 
 router = APIRouter(tags=["search"])
@@ -44,7 +46,8 @@ router = APIRouter(tags=["search"])
 MAX_Q = 200
 MAX_WORDS = 8
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-_KIND = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
+_DIGITS = re.compile(r"[0-9]{1,3}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -129,11 +132,33 @@ def rank(graph: Graph, base: str, q: str, words: list[str]) -> list[Hit]:
     return [hit for _key, hit in sorted(scored, key=lambda pair: pair[0])]
 
 
+async def known_kinds(request: Request, base: str) -> list[str]:
+    """The kinds of labelled things under ``/id/`` (one cached query per build); empty when
+    the workers cannot say, so that a search is never refused for want of the list."""
+    query = f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?kind WHERE {{
+  ?s skos:prefLabel ?label .
+  FILTER(isIRI(?s) && STRSTARTS(STR(?s), {json.dumps(base + "id/")}))
+  BIND(STRBEFORE(SUBSTR(STR(?s), {len(base) + 4}), "/") AS ?kind)
+  FILTER(?kind != "")
+}}"""
+    settings: Settings = request.app.state.settings
+    service = sparql_service(request)
+    outcome, _cached = await service.run_cached(
+        Job(query, "json", None, settings.max_results), settings.query_timeout_s,
+        service.current_build())
+    if outcome.status != "ok":
+        return []
+    rows = json.loads(outcome.body)["results"]["bindings"]
+    return sorted(row["kind"]["value"] for row in rows)
+
+
 def _limit(request: Request) -> int:
     raw = request.query_params.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    # Not str.isdigit(): it accepts "²", which int() refuses.
+    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise Problem(400, f"limit= must be a whole number from 1 to {MAX_LIMIT}, not {raw!r}",
                       kind="invalid-parameter", parameter="limit")
     return int(raw)
@@ -149,10 +174,12 @@ async def search(request: Request, q: str = "", kind: str | None = None) -> Resp
     settings: Settings = request.app.state.settings
     base = settings.base_iri
     words = words_of(q)
-    if kind is not None and not _KIND.match(kind):
-        raise Problem(400, f"kind= is {kind!r}; expected a kind such as platform or org "
-                           "(the segment after /id/, see /id/)", kind="invalid-parameter",
-                      parameter="kind")
+    if kind is not None:
+        kinds = await known_kinds(request, base)
+        if not _KIND.match(kind) or (kinds and kind not in kinds):
+            raise Problem(400, f"kind= is {shown(kind, 60)!r}; expected one of the kinds under /id/: "
+                               f"{', '.join(kinds)}", kind="invalid-parameter",
+                          parameter="kind", kinds=kinds)
     limit = _limit(request)
     prefix = f"{base}id/{kind}/" if kind else f"{base}id/"
 

@@ -56,7 +56,9 @@ TRUNCATED_HEADER = "HKKG-Truncated"
 CACHE_HEADER = "HKKG-Cache"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, {CACHE_HEADER}, Content-Type, ETag",
+    # Link names a document's other formats; Content-Disposition a dump's build file name.
+    "Access-Control-Expose-Headers": (f"{TRUNCATED_HEADER}, {CACHE_HEADER}, Content-Type, ETag, Link, "
+                                      "Content-Disposition"),
 }
 PREFLIGHT_HEADERS = {
     **CORS_HEADERS,

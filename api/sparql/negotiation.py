@@ -52,6 +52,8 @@ def negotiate(formats: tuple[Format, ...], accept: str | None,
     if not accept or not accept.strip():
         return formats[0]
     table = _candidates(formats)
+    # Media types are case-insensitive (RFC 9110, 8.3.1); the offered ones are lower case.
+    accept = accept.lower()
     # mimeparse prefers the *last* candidate on ties, so list them in reverse.
     try:
         best = mimeparse.best_match(list(reversed(table)), accept)

@@ -88,3 +88,38 @@ def test_offer_on_a_later_request_is_refused_not_run_empty(address: tuple[str, i
         status, body = _answer(sock)
     assert status == 400
     assert b"Upgrade" in body and b"malformed" not in body
+
+
+def _raw(address: tuple[str, int], request: bytes) -> tuple[int, dict[str, str], bytes]:
+    with socket.create_connection(address, timeout=10) as sock:
+        sock.sendall(request)
+        resp = HTTPResponse(sock)
+        resp.begin()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+
+
+def test_a_url_too_long_to_parse_gets_a_problem_414(address: tuple[str, int]) -> None:
+    """httptools cannot read a URL over 65,535 bytes; uvicorn alone answers plain text."""
+    status, headers, body = _raw(address, b"GET /sparql?query=" + b"a" * 70_000
+                                 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert status == 414
+    assert headers["content-type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert problem["status"] == 414 and "POST" in problem["detail"]
+
+
+def test_a_malformed_request_gets_a_problem_400(address: tuple[str, int]) -> None:
+    status, headers, body = _raw(address, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                 b"Bad Header Name: x\r\n\r\n")
+    assert status == 400
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["type"].endswith("/malformed-request")
+
+
+def test_a_long_url_the_parser_reads_is_answered_by_the_app(address: tuple[str, int]) -> None:
+    """Just under the limit: a 404 problem that does not echo the 60 KB path back."""
+    status, headers, body = _raw(address, b"GET /id/" + b"a" * 60_000
+                                 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert status == 404
+    assert headers["content-type"] == "application/problem+json"
+    assert len(body) < 2_000
