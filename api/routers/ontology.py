@@ -1,72 +1,250 @@
-"""The ontology at /def: HTML documentation (pyLODE, made by the build, or on first request
-when this server never built), Turtle, JSON-LD or
-N-Triples, by content negotiation."""
+"""The ontology at /def, its JSON-LD context and the SHACL shapes of the gate.
+
+- ``/def``: the published build's named graph ``id:graph/ontology`` (the ontology and its
+  SKOS schemes), read with one CONSTRUCT in the SPARQL workers through ``respond()``, like
+  ``/id/...``: a page for browsers and clients that state no preference (pyLODE's, made by
+  the build, or here from the same graph), Turtle, JSON-LD, N-Triples or RDF/XML; every
+  format says what the dump's ``id:graph/ontology`` says, with a per-build ETag (304),
+  HEAD, CORS, ``Vary: Accept`` and a ``Link`` to the other formats.
+- ``/def/{term}``: a term of the ontology (an IRI under ``<base>def/`` that graph
+  describes) is a 303 to its anchor on the page (``/def#PublicBody``) or, asking for data,
+  to ``/def?format=...``; any other name is a 404 problem.
+- ``/def/context.jsonld``: the JSON-LD context the API's JSON-LD answers are compacted
+  with (``ontology/context.jsonld``, generated from the ontology): served as the package
+  holds it, since that file is what every JSON-LD answer inlines.
+- ``/def/shapes``: the SHACL shapes (``shapes/shapes.ttl``) the gate checked, whose IRIs
+  the validation report names as ``sh:sourceShape``; ``/def/shapes/{name}`` is a 303 to
+  the shape on the page or to the data, a 404 for any other name.
+
+Every path answers HEAD and the CORS preflight (OPTIONS).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import APIRouter, Request, Response
 
-from api.resources.document import HTML, JSONLD, NTRIPLES, TURTLE, negotiated, rdf_body
+from api.problems import Problem
+from api.resources.document import (
+    HTML,
+    JSONLD,
+    NTRIPLES,
+    RDFXML,
+    TURTLE,
+    as_graph,
+    chosen_format,
+    format_link,
+    negotiated,
+    preflight,
+    rdf_body,
+    respond,
+    sparql_service,
+)
+from api.routers.sparql import CORS_HEADERS, etag_matches
 from api.sparql import formats
-from graph.ontology_docs import DOC_NAME, write_ontology_html
+from api.sparql.workers import Job
+from graph.namespaces import GRAPH_ONTOLOGY, WRITE_PREFIXES
+from graph.ontology_docs import DOC_NAME, SHAPES, TERM_NAME, page_for, shape_names, shapes_html
 from graph.settings import Settings
-from loaders.terms import load_ontology
 
 router = APIRouter(tags=["ontology"])
 
 # Browsers and clients that state no preference get the documentation.
-ONTOLOGY_FORMATS = (HTML, TURTLE, JSONLD, NTRIPLES)
+ONTOLOGY_FORMATS: tuple[formats.Format, ...] = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML)
+SHAPES_FORMATS = ONTOLOGY_FORMATS
+CONTEXT = formats.Format("jsonld", "application/ld+json", "graph", "jsonld")
+ONTOLOGY_QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH_ONTOLOGY}> {{ ?s ?p ?o }} }}"
+NO_LIMIT = 1 << 40  # the whole graph: its size is bounded by the build, not by a setting
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
 
 
-def _turtle_text() -> str:
-    pkg = resources.files("ontology")
-    return "\n".join((pkg / n).read_text("utf-8") for n in ("hksc.ttl", "schemes.ttl"))
-
-
-@functools.cache
-def _ntriples() -> bytes:
-    data = ox.serialize(ox.parse(_turtle_text().encode("utf-8"), format=ox.RdfFormat.TURTLE),
-                        format=ox.RdfFormat.N_QUADS)
+def readable_turtle(ntriples: bytes) -> bytes:
+    """Turtle grouped by subject (the ontology's header first, each subject's type first),
+    so a person can read it; ``rdf_body`` keeps the answer's order."""
+    triples = [q.triple for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+    headers = {t.subject for t in triples if t.predicate == _RDF_TYPE and t.object == _OWL_ONTOLOGY}
+    triples.sort(key=lambda t: (t.subject not in headers, str(t.subject), t.predicate != _RDF_TYPE,
+                                str(t.predicate), str(t.object)))
+    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=WRITE_PREFIXES)
     assert data is not None
     return data
 
 
-@router.get("/def", response_model=None)
-def ontology(request: Request) -> Response:
-    """The ontology and its SKOS schemes: documentation for people; Turtle, JSON-LD
-    (compacted with the project's context) or N-Triples for machines."""
-    fmt = negotiated(request, ONTOLOGY_FORMATS)
-    headers = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
-    if fmt is TURTLE:
-        return Response(_turtle_text(), media_type="text/turtle; charset=utf-8", headers=headers)
-    if fmt is not HTML:
-        return Response(rdf_body(fmt, _ntriples()), media_type=formats.content_type(fmt),
-                        headers=headers)
+# -- /def ------------------------------------------------------------------------------
+
+
+@router.get("/def", response_model=None, summary="The ontology and its SKOS schemes")
+@router.head("/def", response_model=None, include_in_schema=False)  # same answer, no body
+async def ontology(request: Request) -> Response:
+    """The ontology and its SKOS schemes, as the published build holds them: documentation
+    for people; Turtle, JSON-LD (compacted with the project's context), N-Triples or RDF/XML
+    for machines."""
     settings: Settings = request.app.state.settings
-    html = settings.resolved_store_dir / DOC_NAME
-    if not html.exists():
-        # The build writes it; an API over a remote store may never have built here.
-        html.parent.mkdir(parents=True, exist_ok=True)
-        write_ontology_html(load_ontology(), html.parent)
-    return FileResponse(html, media_type="text/html; charset=utf-8", headers=headers)
+    prebuilt = settings.resolved_store_dir / DOC_NAME
+
+    def render(fmt: formats.Format, ntriples: bytes) -> bytes:
+        if fmt is HTML:
+            # The build's page when it documents this very graph; else made here (a remote
+            # store, a page not yet rewritten after a new build).
+            return page_for(as_graph(ntriples), prebuilt).encode("utf-8")
+        if fmt is TURTLE:
+            return readable_turtle(ntriples)
+        return rdf_body(fmt, ntriples)
+
+    job = Job(ONTOLOGY_QUERY, None, "ntriples", NO_LIMIT)
+    return await respond(request, job, ONTOLOGY_FORMATS, render,
+                         Problem(404, "the published build holds no ontology graph "
+                                      f"<{GRAPH_ONTOLOGY}>; run `hkkg build`", kind="not-found"))
 
 
-@router.get("/def/context.jsonld", response_model=None)
-def jsonld_context() -> Response:
+@router.options("/def", include_in_schema=False)
+@router.options("/def/context.jsonld", include_in_schema=False)
+@router.options("/def/shapes", include_in_schema=False)
+@router.options("/def/shapes/{name}", include_in_schema=False)
+@router.options("/def/{term}", include_in_schema=False)
+async def options(request: Request) -> Response:
+    return preflight(request)
+
+
+# -- files of the package: the JSON-LD context and the shapes ---------------------------
+
+
+@dataclass(frozen=True)
+class _Package:
+    """A file of the package, read as it is now, and its version (a hash of its text)."""
+
+    text: str
+    version: str
+
+
+def _package_file(package: str, name: str) -> _Package:
+    text = (resources.files(package) / name).read_text("utf-8")
+    return _Package(text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+async def _file_response(request: Request, offered: tuple[formats.Format, ...], version: str,
+                         body: Callable[[formats.Format], bytes]) -> Response:
+    """A document made from a file of the package, answered like ``respond()`` answers:
+    negotiated, ETag (the file's version and the format) with 304, HEAD, CORS, ``Link``."""
+    fmt = chosen_format(request, offered)
+    headers: dict[str, str] = {**CORS_HEADERS, "Cache-Control": "no-cache"}
+    if len(offered) > 1:
+        headers["Vary"] = "Accept"
+        headers["Link"] = ", ".join(f'<{format_link(request, f.name)}>; rel="alternate"; '
+                                    f'type="{f.media_type}"' for f in offered if f is not fmt)
+    digest = hashlib.sha256(f"{version} {fmt.name}".encode()).hexdigest()[:32]
+    headers["ETag"] = f'W/"{digest}"'
+    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    content = await asyncio.to_thread(body, fmt)
+    media_type = "text/html; charset=utf-8" if fmt is HTML else formats.content_type(fmt)
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(content))
+        return Response(None, media_type=media_type, headers=headers)
+    return Response(content, media_type=media_type, headers=headers)
+
+
+@router.get("/def/context.jsonld", response_model=None, summary="The JSON-LD context")
+@router.head("/def/context.jsonld", response_model=None, include_in_schema=False)
+async def jsonld_context(request: Request) -> Response:
     """The JSON-LD context of the graph's JSON-LD answers (generated from the ontology)."""
-    body = (resources.files("ontology") / "context.jsonld").read_text("utf-8")
-    return Response(body, media_type="application/ld+json",
-                    headers={"Access-Control-Allow-Origin": "*"})
+    context = _package_file("ontology", "context.jsonld")
+    return await _file_response(request, (CONTEXT,), context.version,
+                                lambda _fmt: context.text.encode("utf-8"))
 
 
-@router.get("/def/{term}", response_model=None)
-def term(term: str, request: Request) -> Response:
-    """A term IRI resolves to its anchor in the documentation (or the Turtle)."""
+@dataclass(frozen=True)
+class _Shapes:
+    turtle: str
+    ntriples: bytes
+    names: frozenset[str]
+
+
+@functools.lru_cache(maxsize=2)
+def _shapes(text: str) -> _Shapes:
+    graph = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE)
+    ntriples = ox.serialize(graph, format=ox.RdfFormat.N_TRIPLES)
+    assert ntriples is not None
+    return _Shapes(text, ntriples, frozenset(shape_names(as_graph(ntriples)).values()))
+
+
+@functools.lru_cache(maxsize=8)
+def _shapes_body(text: str, fmt: formats.Format, links: tuple[tuple[str, str], ...]) -> bytes:
+    shapes = _shapes(text)
+    if fmt is HTML:
+        return shapes_html(as_graph(shapes.ntriples), links).encode("utf-8")
+    if fmt is TURTLE:  # the file itself, with its comments
+        return shapes.turtle.encode("utf-8")
+    return rdf_body(fmt, shapes.ntriples)
+
+
+@router.get("/def/shapes", response_model=None, summary="The SHACL shapes of the gate")
+@router.head("/def/shapes", response_model=None, include_in_schema=False)
+async def shapes(request: Request) -> Response:
+    """The shapes every build is checked against: a page listing each with its checks and
+    messages, or the shapes graph in Turtle, JSON-LD, N-Triples or RDF/XML."""
+    package = _package_file("shapes", "shapes.ttl")
+    links = tuple((f.media_type, f"/def/shapes?format={f.name}") for f in SHAPES_FORMATS if f is not HTML)
+    return await _file_response(request, SHAPES_FORMATS, package.version,
+                                lambda fmt: _shapes_body(package.text, fmt, links))
+
+
+# -- term IRIs -------------------------------------------------------------------------
+
+
+MAX_NAME = 200  # no term or shape name comes near; a longer one is not looked up
+
+
+def _cut(iri: str) -> str:
+    """``iri`` for a message: not a long path echoed back whole."""
+    return iri if len(iri) <= MAX_NAME + 100 else f"{iri[:MAX_NAME + 100]}..."
+
+
+def _see_other(location: str) -> Response:
+    """A 303 whose target depends on ``Accept``: readable from any origin, and cached by
+    ``Accept``."""
+    return Response(status_code=303, headers={**CORS_HEADERS, "Vary": "Accept",
+                                              "Location": location})
+
+
+@router.get("/def/shapes/{name}", response_model=None, summary="A shape of the gate")
+@router.head("/def/shapes/{name}", response_model=None, include_in_schema=False)
+async def shape(name: str, request: Request) -> Response:
+    """A shape's IRI (``sh:sourceShape`` of a validation result) resolves to its place on
+    the shapes' page, or to the shapes graph in the format asked for."""
+    if name not in _shapes(_package_file("shapes", "shapes.ttl").text).names:
+        raise Problem(404, f"<{_cut(SHAPES + name)}> is not a shape of the gate", kind="not-found")
+    fmt = negotiated(request, SHAPES_FORMATS)
+    return _see_other(f"/def/shapes#{name}" if fmt is HTML else f"/def/shapes?format={fmt.name}")
+
+
+async def _described(request: Request, iri: str) -> bool:
+    """Whether the published build's ontology graph says anything about ``iri``."""
+    settings: Settings = request.app.state.settings
+    service = sparql_service(request)
+    job = Job(f"ASK {{ GRAPH <{GRAPH_ONTOLOGY}> {{ <{iri}> ?p ?o }} }}", "json", None, 1)
+    outcome, _cached = await service.run_cached(job, settings.query_timeout_s,
+                                                service.current_build())
+    return bool(json.loads(outcome.body)["boolean"])
+
+
+@router.get("/def/{term}", response_model=None, summary="A term of the ontology")
+@router.head("/def/{term}", response_model=None, include_in_schema=False)
+async def term(term: str, request: Request) -> Response:
+    """A term IRI resolves to its anchor on the documentation page (which is the term's
+    local name), or to the ontology in the format asked for."""
+    settings: Settings = request.app.state.settings
+    iri = f"{settings.base_iri}def/{term}"
+    if not TERM_NAME.fullmatch(term) or len(term) > MAX_NAME or not await _described(request, iri):
+        raise Problem(404, f"<{_cut(iri)}> is not a term of the ontology", kind="not-found")
     fmt = negotiated(request, ONTOLOGY_FORMATS)
-    suffix = f"#{term}" if fmt is HTML else f"?format={fmt.name}"
-    return RedirectResponse(f"/def{suffix}", status_code=303)
+    return _see_other(f"/def#{term}" if fmt is HTML else f"/def?format={fmt.name}")
