@@ -160,8 +160,10 @@ def build(settings: Settings, progress: Progress = _stderr) -> Path:
         assembled.graphs[GRAPH_METADATA].add((DATASET, DCTERMS.identifier, Literal(path.name)))
         _describe_late_graphs(assembled.graphs)
         write_store(path, assembled.graphs)
-        store.publish(store_dir, path, keep=settings.keep_builds)
+        # The page first: a server that sees the new build finds its page (the API checks
+        # the page's digest against the published ontology, so an early page is harmless).
         write_ontology_html(assembled.graphs[GRAPH_ONTOLOGY], store_dir)
+        store.publish(store_dir, path, keep=settings.keep_builds)
     except BaseException:
         store.discard(path)
         raise
