@@ -11,7 +11,7 @@ identifier or a bad date or amount stops the build with ``file:line``.
 
 from __future__ import annotations
 
-import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -26,11 +26,12 @@ from graph.namespaces import HKSC, ID, OA, SCHEMA
 from loaders.dates import PreciseDate, parse_date
 from loaders.documents import SourceDocument
 from loaders.terms import Vocabulary
-from loaders.text import normalise
+from loaders.text import locate, normalise
 from loaders.yamlio import LINE, load_yaml
 
 CURRENCIES = {"hkd": "HKD", "rmb": "CNY"}
 CLAIM_KINDS = ("figure", "relation", "event", "listing")
+_CLAIM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Hong Kong sources print Traditional Chinese; a name quoted from the Mainland
 # (Shanghai's 随申办) is Simplified and must be tagged so.
 ZH_LANGS = frozenset({"zh-Hant", "zh-Hans"})
@@ -350,11 +351,19 @@ def _claim(
         "event": HKSC.DateClaim,
         "listing": HKSC.ListingClaim,
     }[kind]
-    content = repr(sorted((k, str(v)) for k, v in rec.items() if k != LINE)) + doc.doc_id
-    claim_id = str(rec.get("id") or hashlib.sha256(content.encode()).hexdigest()[:12])
+    # The id is the claim's IRI, cited by others: it must be written down, never
+    # derived from the content (a hash would change with any edit, even a note).
+    claim_id = str(rec.get("id") or "").strip()
+    if not claim_id:
+        yield ("claim needs an 'id': a stable descriptive slug such as 'iam-smart-registered-users-2024' "
+               "(it is the claim's IRI; no id is derived from the content)")
+        return
+    if not _CLAIM_ID.match(claim_id):
+        yield f"claim id {claim_id!r} must be a slug of lower-case letters, digits and hyphens"
+        return
     c = ID[f"claim/{doc.doc_id}/{claim_id}"]
     if c in seen:
-        yield f"duplicate identifier: claim {claim_id!r} (same content as {seen[c]})"
+        yield f"duplicate identifier: claim {claim_id!r} (first defined at {seen[c]})"
         return
     seen[c] = where
     triples: list[tuple[Any, Any, Any]] = [(c, RDF.type, claim_type)]
@@ -510,9 +519,37 @@ def _claim(
     add_evidence(g, c, doc, key, str(quote))
 
 
+# Characters of the passage text kept before and after a quote that occurs more than
+# once in it (oa:prefix, oa:suffix), enough to tell the places apart.
+QUOTE_CONTEXT = 32
+
+
+class UnmappedQuote(BuildError, ValueError):
+    """A quote matches its passage after normalising but no span of the text reads as it.
+
+    A BuildError naming the source file and line; a ValueError too, so that the claims
+    loader reports it at the record's file and line like its other checks."""
+
+
 def add_evidence(g: Graph, claim: URIRef, doc: SourceDocument, key: str, quote: str) -> None:
-    """Provenance of a claim: the passage, the document and the verbatim quote."""
+    """Provenance of a claim: the passage, the document and the verbatim quote.
+
+    ``quote`` is compared with the passage after normalising (``loaders.text``); the
+    selector's oa:exact is the span of the passage's text (``hksc:text``, markup
+    included) that reads as it, so a Web Annotation client finds it in that text; where
+    those words occur more than once in the passage, a few characters before and after
+    them (oa:prefix, oa:suffix) tell which. The quote as the curator typed it stays in
+    the records (``quote:``)."""
     passage = doc.passage_iri(key)
+    text = doc.passages[key].text
+    span = locate(text, quote)
+    if span is None:
+        p = doc.passages[key]
+        raise UnmappedQuote(InputProblem(
+            f"{doc.file.parent.name}/{doc.file.name}", p.line_start,
+            f"quote cannot be mapped to a span of passage {doc.doc_id}/p/{key} (lines "
+            f"{p.line_start}-{p.line_end}) that reads as it after normalising: {quote[:120]!r}"))
+    start, end = span
     target, selector = BNode(), BNode()
     g.add((claim, PROV.wasDerivedFrom, passage))
     g.add((claim, HKSC.statedIn, doc.iri))
@@ -521,7 +558,13 @@ def add_evidence(g: Graph, claim: URIRef, doc: SourceDocument, key: str, quote: 
     g.add((target, OA.hasSource, passage))
     g.add((target, OA.hasSelector, selector))
     g.add((selector, RDF.type, OA.TextQuoteSelector))
-    g.add((selector, OA.exact, Literal(quote)))
+    exact = text[start:end]
+    g.add((selector, OA.exact, Literal(exact)))
+    if text.count(exact) > 1:
+        if start > 0:
+            g.add((selector, OA.prefix, Literal(text[max(0, start - QUOTE_CONTEXT):start])))
+        if end < len(text):
+            g.add((selector, OA.suffix, Literal(text[end:end + QUOTE_CONTEXT])))
 
 
 def _date_triples(c: URIRef, when: PreciseDate, *, from_document: bool) -> list[tuple[Any, Any, Any]]:

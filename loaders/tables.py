@@ -5,6 +5,11 @@ initiative counts and the bureaux and departments involved) and Annex 3
 (IMD Smart City Index 2024) are read straight from the document, not
 retyped. Row labels and names are matched to the records' entities and
 concepts by label; a name that matches nothing stops the build.
+
+What the paper says of a table as a whole (achieved or planned, as of when)
+stands in a paragraph or heading, not in its cells: ``TABLES`` holds it per
+table (``TableSpec``), citing where the paper says it, and every observation
+of the table takes its modality, date and note from there.
 """
 
 from __future__ import annotations
@@ -27,6 +32,16 @@ from loaders.text import fold, normalise
 
 PAPER = "2024-07-12-legco-paper"
 _ABOUT = re.compile(r"^(about|around|over|some)\s+([\d ,]+)$", re.I)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How to read one table: its parser and what the paper says of all its rows."""
+
+    parse: Callable[[TableContext, TableSpec], None]
+    modality: str  # a concept of the modality scheme (achieved, planned, ...)
+    ref_date: str | None = None  # a record date (loaders.dates); None: the document's date
+    note: str | None = None  # where the paper says so, for every observation of the table
 
 
 @dataclass
@@ -61,6 +76,7 @@ def _row_quote(line: str) -> str:
 
 def _observation(
     ctx: TableContext,
+    spec: TableSpec,
     passage: Passage,
     iri: URIRef,
     about: URIRef,
@@ -70,7 +86,6 @@ def _observation(
     quote: str,
     qualifier: str | None = None,
     text_value: str | None = None,
-    ref_date: str | None = None,
 ) -> None:
     g = ctx.graph
     g.add((iri, RDF.type, HKSC.Observation))
@@ -83,16 +98,18 @@ def _observation(
         g.add((iri, HKSC.textValue, Literal(text_value)))
         g.add((iri, HKSC.unit, ID["unit/rating"]))
     g.add((iri, HKSC.verbatim, Literal(verbatim)))
-    g.add((iri, HKSC.modality, ID["modality/achieved"]))
+    g.add((iri, HKSC.modality, ID[f"modality/{spec.modality}"]))
+    if spec.note:
+        g.add((iri, HKSC.note, Literal(spec.note)))
     if qualifier:
         g.add((iri, HKSC.qualifier, ID[f"qualifier/{qualifier}"]))
-    when = parse_date(ref_date) if ref_date else ctx.doc.date
-    for t in _date_triples(iri, when, from_document=ref_date is None):
+    when = parse_date(spec.ref_date) if spec.ref_date else ctx.doc.date
+    for t in _date_triples(iri, when, from_document=spec.ref_date is None):
         g.add(t)
     add_evidence(g, iri, ctx.doc, passage.key, quote)
 
 
-def annex1(ctx: TableContext) -> None:
+def annex1(ctx: TableContext, spec: TableSpec) -> None:
     """Progress of Blueprint 2.0 initiatives per smart area, as of end-June 2024."""
     areas = {
         fold(str(label)): c
@@ -119,17 +136,8 @@ def annex1(ctx: TableContext) -> None:
             slug = re.sub(r"[^a-z0-9]+", "-", fold(label)).strip("-")
             for measure, number in zip(measures, numbers, strict=True):
                 iri = ID[f"claim/{PAPER}/annex1-{slug}-{measure}"]
-                _observation(
-                    ctx,
-                    passage,
-                    iri,
-                    blueprint,
-                    measure,
-                    int(number),
-                    number,
-                    _row_quote(line),
-                    ref_date="2024-06",
-                )
+                _observation(ctx, spec, passage, iri, blueprint, measure, int(number), number,
+                             _row_quote(line))
                 ctx.graph.add((iri, HKSC.rowLabel, Literal(label)))
                 ctx.graph.add((iri, HKSC.context, blueprint))
                 if area is not None:
@@ -157,7 +165,7 @@ _TOPTECH = {
 }
 
 
-def annex2(ctx: TableContext) -> None:
+def annex2(ctx: TableContext, spec: TableSpec) -> None:
     """Initiatives by application technology, with counts and bureaux/departments involved."""
     techs = ctx.vocab.concepts("technology")
     labels = _label_index(ctx.records)
@@ -199,6 +207,7 @@ def annex2(ctx: TableContext) -> None:
             obs = ID[f"claim/{PAPER}/{key}-initiatives"]
             _observation(
                 ctx,
+                spec,
                 passage,
                 obs,
                 tech,
@@ -218,7 +227,7 @@ def annex2(ctx: TableContext) -> None:
             g.add((listing, HKSC.listRole, HKSC.involves))
             g.add((listing, HKSC.exhaustive, Literal(exhaustive)))
             g.add((listing, DCTERMS.description, Literal(description or first)))
-            g.add((listing, HKSC.modality, ID["modality/planned"]))
+            g.add((listing, HKSC.modality, ID[f"modality/{spec.modality}"]))
             for member in members:
                 g.add((listing, HKSC.member, member))
             add_evidence(g, listing, ctx.doc, passage.key, bds)
@@ -230,7 +239,7 @@ def _quote_prefix(line: str) -> str:
     return f"{cells[2]} {cells[3]}"
 
 
-def annex3(ctx: TableContext) -> None:
+def annex3(ctx: TableContext, spec: TableSpec) -> None:
     """Top 20 cities of the IMD Smart City Index 2024 with their pillar ratings."""
     index = ID["index/imd-smart-city-index-2024"]
     labels = _label_index(ctx.records)
@@ -256,11 +265,11 @@ def annex3(ctx: TableContext) -> None:
                     ctx.graph.add((city, SKOS.altLabel, Literal(city_text, lang="en")))
             quote = _row_quote(line)
             obs = ID[f"claim/{PAPER}/annex3-{slug}-rank"]
-            _observation(ctx, passage, obs, city, "rank", int(rank), rank, quote)
+            _observation(ctx, spec, passage, obs, city, "rank", int(rank), rank, quote)
             ctx.graph.add((obs, HKSC.context, index))
             for pillar, rating in zip(pillars, ratings, strict=True):
                 r = ID[f"claim/{PAPER}/annex3-{slug}-{fold(pillar)}"]
-                _observation(ctx, passage, r, city, "rating", None, rating, quote, text_value=rating)
+                _observation(ctx, spec, passage, r, city, "rating", None, rating, quote, text_value=rating)
                 ctx.graph.add((r, HKSC.context, index))
                 ctx.graph.add((r, HKSC.pillar, Literal(pillar)))
 
@@ -308,10 +317,36 @@ def _label_index(records: RecordSet) -> dict[str, URIRef]:
     return out
 
 
-TABLES: dict[str, Callable[[TableContext], None]] = {
-    "annex1": annex1,
-    "annex2": annex2,
-    "annex3": annex3,
+TABLES: dict[str, TableSpec] = {
+    # Annex 1 heading: "(As of end-June 2024)"; counts of initiatives completed, ongoing or in progress.
+    "annex1": TableSpec(
+        annex1,
+        modality="achieved",
+        ref_date="2024-06",
+        note="Progress as of end-June 2024 (Annex 1 heading: \"(As of end-June 2024)\").",
+    ),
+    # Paragraph 7: "B/Ds will launch over 110 ... initiatives progressively from 2024 to 2025
+    # (see Annex 2)": the rows count initiatives still to be launched.
+    "annex2": TableSpec(
+        annex2,
+        modality="planned",
+        ref_date="2025",
+        note=(
+            "Planned: paragraph 7 says \"B/Ds will launch over 110 digital government and smart city "
+            "initiatives progressively from 2024 to 2025 (see Annex 2)\". Dated 2025, the end of that "
+            "period, as claim e-government-initiatives-planned."
+        ),
+    ),
+    # Paragraph 22: "the Smart City Index 2024 survey published in April this year".
+    "annex3": TableSpec(
+        annex3,
+        modality="achieved",
+        ref_date="2024-04",
+        note=(
+            "Dated by the index's publication, not by this paper (July 2024): paragraph 22 says the "
+            "Smart City Index 2024 was \"published in April this year\" (as claim hk-rank-global)."
+        ),
+    ),
 }
 
 
@@ -321,8 +356,13 @@ def load_tables(docs: dict[str, SourceDocument], records: RecordSet, vocab: Voca
     if PAPER not in docs:
         return graph
     ctx = TableContext(docs[PAPER], records, vocab, graph, [])
-    for parse in TABLES.values():
-        parse(ctx)
+    for name, spec in TABLES.items():
+        modalities = sorted(vocab.concepts("modality"))
+        if spec.modality not in modalities:
+            message = f"table {name}: unknown modality {spec.modality!r}; expected one of {modalities}"
+            ctx.problems.append(InputProblem("loaders/tables.py", None, message))
+            continue
+        spec.parse(ctx, spec)
     if ctx.problems:
         raise BuildError(ctx.problems)
     return graph

@@ -92,7 +92,7 @@ def test_malformed_yaml(workspace: Settings) -> None:
 
 def test_quote_not_in_passage(workspace: Settings) -> None:
     path = workspace.data_dir / CLAIMS_2024_07
-    line = _line_of(path, "quote: Over 2.7 million") - 7  # the claim's "- kind:" line
+    line = _line_of(path, "quote: Over 2.7 million") - 8  # the claim's "- id:" line
 
     def breaker(data: Path) -> None:
         _edit(path, "quote: Over 2.7 million", "quote: Over 2.8 million")

@@ -2,8 +2,10 @@
 
 A resource description is what an app needs without a second request: the thing's own
 statements (with blank nodes closed, as in a Concise Bounded Description), the links that
-point at it, every claim about it with its evidence (passage and verbatim quote), and the
-labels of everything it links to, so a client can show names without looking them up.
+point at it, every claim about it with its evidence (passage and verbatim quote), what
+each other claim linked to it states (a claim stated in a document, one of a measure: a
+few fixed properties, no evidence), and the labels (or titles) of everything it links to,
+so a client can show names without looking them up.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS, TIME
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, TIME
 from rdflib.term import Node
 
 from graph.namespaces import HKSC, OA, PREFIXES, PROV
 
-# Characters that cannot stand in an IRI (RFC 3987) nor, therefore, in a SPARQL IRIREF.
-_BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+# Characters that cannot stand in an IRI (RFC 3987) nor, therefore, in a SPARQL IRIREF:
+# controls (C0, DEL, C1), space, and the delimiters the IRIREF production excludes.
+_BAD_IRI_CHARS = re.compile(r'[\x00-\x20\x7f-\x9f<>"{}|^`\\]')
 
 # Properties through which a claim points at the thing it is about. A claim also points at
 # the passage it was derived from (passages point at their document the same way, so a
@@ -43,8 +47,35 @@ def local_path(iri: str | None, base: str) -> str | None:
 
 
 def iri_is_safe(iri: str) -> bool:
-    """True when ``iri`` can be put between ``<>`` in a query without changing it."""
-    return not _BAD_IRI_CHARS.search(iri)
+    """True when ``iri`` can be put between ``<>`` in a query without changing it, and the
+    query parser will take it: no character an IRIREF excludes, and a valid IRI for
+    pyoxigraph (whose parser the queries meet), so a path that decoded to U+FFFD (invalid
+    UTF-8 such as ``%FF``), a bad percent-encoding (``%zz``) or a noncharacter is refused
+    here, as a 404, instead of reaching the query as a syntax error."""
+    if _BAD_IRI_CHARS.search(iri):
+        return False
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
+
+
+# What the description holds of a claim that is linked to the thing without being about it
+# (a claim stated in a document, one of a measure): enough for a page to say what it
+# states ("annual usage of iAM Smart: around 44 million"), see Labeller._claim_text, with
+# the labels of the IRIs among them. A fixed list, so the description stays bounded: a
+# few triples per linked claim (and one per member of a list).
+CLAIM_SUMMARY = ("hksc:statedIn", "hksc:about", "hksc:measure", "hksc:verbatim", "rdf:subject",
+                 "hksc:claimPredicate", "hksc:claimObject", "hksc:listRole", "hksc:member")
+_SUMMARY_NAMED = ("hksc:about", "hksc:measure", "rdf:subject", "hksc:claimPredicate",
+                  "hksc:claimObject", "hksc:listRole")
+
+
+def _linked_claims(var: str, x: str) -> str:
+    """A subquery binding ``var`` to every claim that links to ``x`` or that ``x`` links to."""
+    return (f"{{ SELECT DISTINCT {var} WHERE {{ {{ {var} ?_il {x} }} UNION {{ {x} ?_ol {var} }} "
+            f"{var} hksc:statedIn ?_icd }} }}")
 
 
 def describe_query(iri: str) -> str:
@@ -57,11 +88,13 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dct: <http://purl.org/dc/terms/>
 CONSTRUCT {{
   {x} ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 .
   ?s ?ip {x} .
   ?c ?cp ?co . ?co ?bp ?bo . ?bo ?sp ?so .
-  ?n rdfs:label ?label . ?n skos:prefLabel ?pref .
+  ?ic ?icp ?ico .
+  ?n rdfs:label ?label . ?n skos:prefLabel ?pref . ?n dct:title ?title .
 }} WHERE {{
   {{ {x} ?p ?o . OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2
                             OPTIONAL {{ FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 }} }} }}
@@ -69,10 +102,13 @@ CONSTRUCT {{
   UNION {{ {{ {_claims_of("?c", x)} }} ?c ?cp ?co .
           OPTIONAL {{ FILTER(isBlank(?co)) ?co ?bp ?bo
                      OPTIONAL {{ FILTER(isBlank(?bo)) ?bo ?sp ?so }} }} }}
+  UNION {{ {_linked_claims("?ic", x)}
+          VALUES ?icp {{ {" ".join(CLAIM_SUMMARY)} }} ?ic ?icp ?ico }}
   UNION {{ {{ {x} ?lp ?n }} UNION {{ {x} ?n ?lo }} UNION {{ ?n ?lp {x} }} UNION {{ ?ls ?n {x} }}
           UNION {{ {{ {_claims_of("?lc", x)} }} {{ ?lc ?lp ?n }} UNION {{ ?lc ?n ?lo }} }}
+          UNION {{ {_linked_claims("?lic", x)} ?lic {"|".join(_SUMMARY_NAMED)} ?n }}
           FILTER(isIRI(?n))
-          {{ ?n rdfs:label ?label }} UNION {{ ?n skos:prefLabel ?pref }} }}
+          {{ ?n rdfs:label ?label }} UNION {{ ?n skos:prefLabel ?pref }} UNION {{ ?n dct:title ?title }} }}
 }}"""
 
 
@@ -120,12 +156,25 @@ class ResourceView:
     incoming: list[Row] = field(default_factory=list)
 
 
-class Labeller:
-    """Turns terms into page text and links: IRIs under ``base`` link to this server."""
+def _shortened(text: str, limit: int = 80) -> str:
+    """``text`` on one line, cut at a word before ``limit`` characters (with an ellipsis)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0] or text[:limit - 1]
+    return cut.rstrip(",;:.") + "…"
 
-    def __init__(self, graph: Graph, base: str):
+
+class Labeller:
+    """Turns terms into page text and links: IRIs under ``base`` link to this server.
+
+    ``focus`` is the thing the page is about: a link to a claim about it, or stated in it,
+    need not name it again ("registered users: ...", not "registered users of iAM Smart")."""
+
+    def __init__(self, graph: Graph, base: str, focus: Node | None = None):
         self.graph = graph
         self.base = base
+        self.focus = focus
         self._prefixes = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
     def href(self, iri: str) -> str:
@@ -138,30 +187,51 @@ class Labeller:
         return iri
 
     def label(self, node: Node) -> str | None:
-        labels = list(self.graph.objects(node, SKOS.prefLabel)) + \
-            list(self.graph.objects(node, RDFS.label))
-        english = [lit for lit in labels if isinstance(lit, Literal) and lit.language == "en"]
-        plain = [lit for lit in labels if isinstance(lit, Literal) and not lit.language]
-        for candidates in (english, plain, labels):
-            if candidates:
-                return str(sorted(candidates, key=str)[0])
+        """A name for ``node``: its preferred label or rdfs:label (English first), else its
+        title (dct:title: documents, the dataset), else what it states if it is a claim."""
+        for props in ((SKOS.prefLabel, RDFS.label), (DCTERMS.title,)):
+            labels = [lit for p in props for lit in self.graph.objects(node, p)
+                      if isinstance(lit, Literal)]
+            english = [lit for lit in labels if lit.language == "en"]
+            plain = [lit for lit in labels if not lit.language]
+            for candidates in (english, plain, labels):
+                if candidates:
+                    return str(sorted(candidates, key=str)[0])
         return self._claim_text(node)
+
+    def name(self, node: Node) -> str:
+        """The label of ``node``, else a prefixed name or the IRI itself."""
+        return self.label(node) or self.curie(str(node))
 
     def _claim_text(self, node: Node) -> str | None:
         """Claims have no label; when the description holds one, say what it states:
-        "registered users: Over 2.7 million (2024-07-12-legco-paper)"."""
+        "registered users of iAM Smart: Over 2.7 million (2024-07-12-legco-paper)",
+        "Digital Policy Office develops iAM Smart (...)", "HKGAI develops: 3 listed (...)",
+        a date claim's event and wording, or a not-a-fact entry's quoted wording. The page's
+        own thing and document are not repeated."""
         g = self.graph
         doc = g.value(node, HKSC.statedIn)
         if doc is None:
             return None
-        source = f" ({str(doc).rsplit('/', 1)[-1]})"
+        source = "" if doc == self.focus else f" ({str(doc).rsplit('/', 1)[-1]})"
+        about = g.value(node, HKSC.about)
+        of_other = about is not None and about != self.focus
         measure, verbatim = g.value(node, HKSC.measure), g.value(node, HKSC.verbatim)
-        if measure is not None and verbatim is not None:
-            return f"{self.label(measure) or self.curie(str(measure))}: {verbatim}{source}"
+        said = _shortened(str(verbatim)) if verbatim is not None else None
+        if measure is not None and said is not None:
+            of = f" of {self.name(about)}" if of_other and about is not None else ""
+            return f"{self.name(measure)}{of}: {said}{source}"
         parts = [g.value(node, p) for p in (RDF.subject, HKSC.claimPredicate, HKSC.claimObject)]
         if all(p is not None for p in parts):
-            words = [self.label(p) or self.curie(str(p)) for p in parts if p is not None]
-            return " ".join(words) + source
+            return " ".join(self.name(p) for p in parts if p is not None) + source
+        role = g.value(node, HKSC.listRole)
+        if role is not None and about is not None:
+            listed = len(set(g.objects(node, HKSC.member)))
+            return f"{self.name(about)} {self.name(role)}: {listed} listed{source}"
+        if said is not None and about is not None:  # a date claim: the event and its date
+            return (f"{self.name(about)}: {said}" if of_other else said) + source
+        if said is not None:  # a not-a-fact entry: the wording it accounts for
+            return f"“{said}”{source}"
         return None
 
     def term(self, node: Node) -> Term:
@@ -180,7 +250,7 @@ def _sorted_rows(rows: list[Row]) -> list[Row]:
 def build_view(graph: Graph, iri: str, base: str) -> ResourceView:
     """The page's content for ``iri`` from its description ``graph``."""
     node = URIRef(iri)
-    lab = Labeller(graph, base)
+    lab = Labeller(graph, base, focus=node)
     labels = sorted(set(graph.objects(node, SKOS.prefLabel)) | set(graph.objects(node, RDFS.label)),
                     key=str)
     title = lab.label(node) or lab.curie(iri)
