@@ -103,7 +103,7 @@ def validate_inputs(settings: Settings, progress: Progress = _stderr) -> tuple[A
     """Assemble and run the SHACL gate without touching the store."""
     assembled = assemble(settings, progress)
     t0 = time.perf_counter()
-    report = run_gate(assembled.union())
+    report = run_gate(assembled.union(), records_dir=settings.records_dir)
     assembled.report = report
     progress(
         f"gate: {report.counts['Violation']} violations, {report.counts['Warning']} "

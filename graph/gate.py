@@ -1,18 +1,30 @@
-"""The SHACL gate: validate the assembled graph and summarise by severity."""
+"""The SHACL gate: validate the assembled graph and summarise by severity.
+
+A violation's message ends with where to fix it: the record's ``file:line`` when the
+records folder is given (the claim or entity is found by its id), and the source line its
+quote comes from. pySHACL parses each SPARQL constraint once per focus node; the gate
+hands it a graph that parses each query text once (most of the gate's time otherwise).
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 from pyshacl import validate
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from graph.errors import BuildError, InputProblem
-from graph.namespaces import SH
+from graph.namespaces import HKSC, ID, SH
+from loaders.yamlio import LINE, load_yaml
 
 SEVERITIES = ("Violation", "Warning", "Info")
 
@@ -66,10 +78,29 @@ class GateReport:
                            "results": self.results()}, indent=2, ensure_ascii=False)
 
 
-def run_gate(data: Graph) -> GateReport:
-    """Validate ``data`` (which includes the ontology, for subclass targets)."""
+@functools.lru_cache(maxsize=128)
+def _prepared(text: str) -> Query:
+    return prepareQuery(text)
+
+
+class _PreparedQueries(Graph):
+    """A graph whose SPARQL texts are parsed once: pySHACL runs each SPARQL constraint's
+    same text for every focus node, and parsing costs more than answering."""
+
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query_object, str):
+            query_object = _prepared(query_object)
+        return super().query(query_object, *args, **kwargs)
+
+
+def run_gate(data: Graph, records_dir: Path | None = None) -> GateReport:
+    """Validate ``data`` (which includes the ontology, for subclass targets).
+
+    With ``records_dir``, each violation names the record file and line of its focus node."""
+    graph = _PreparedQueries()
+    graph += data
     _conforms, report_graph, text = validate(
-        data,
+        graph,
         shacl_graph=load_shapes(),
         ont_graph=None,
         inference="none",
@@ -78,6 +109,7 @@ def run_gate(data: Graph) -> GateReport:
         allow_warnings=True,
         meta_shacl=False,
         advanced=True,
+        inplace=True,  # ``graph`` is the gate's own copy
         js=False,
         debug=False,
     )
@@ -86,4 +118,70 @@ def run_gate(data: Graph) -> GateReport:
         # invalid, e.g. a SPARQL constraint using VALUES: that is a bug in the shapes file.
         raise BuildError(InputProblem("shapes/shapes.ttl", None,
                                       f"the shapes cannot be applied: {text}"))
+    _locate_violations(report_graph, data, record_locations(records_dir) if records_dir else {})
     return GateReport.from_graph(report_graph, str(text))
+
+
+# --------------------------------------------------------------------------- locations
+
+
+def record_locations(records_dir: Path) -> dict[str, str]:
+    """IRI -> ``records/{entities,claims}/<file>.yaml:<line>`` of every entity and claim the
+    records define (by its ``id``). Files the loaders would refuse are skipped (the build
+    stops there first)."""
+    out: dict[str, str] = {}
+    for folder, key in (("entities", "entities"), ("claims", "claims")):
+        for path in sorted((records_dir / folder).glob("*.yaml")):
+            name = f"{records_dir.name}/{folder}/{path.name}"
+            try:
+                data = load_yaml(path, name)
+            except BuildError:
+                continue
+            if not isinstance(data, dict) or not isinstance(data.get(key), list):
+                continue
+            for rec in data[key]:
+                if not isinstance(rec, dict):
+                    continue
+                iri = (_entity_iri(rec) if folder == "entities"
+                       else _claim_iri(rec, str(data.get("document"))))
+                if iri is not None:
+                    out.setdefault(iri, f"{name}:{rec.get(LINE)}")
+    return out
+
+
+def _entity_iri(rec: dict[str, Any]) -> str | None:
+    return str(ID[str(rec["id"])]) if rec.get("id") else None
+
+
+def _claim_iri(rec: dict[str, Any], doc_id: str) -> str | None:
+    """The claim's IRI as loaders/records.py mints it from its ``id``."""
+    return str(ID[f"claim/{doc_id}/{rec['id']}"]) if rec.get("id") else None
+
+
+def source_location(data: Graph, node: Node) -> str | None:
+    """``sources/<file>:<line>`` of the passage a claim (or a passage) comes from."""
+    passage = data.value(node, PROV.wasDerivedFrom) or node
+    line = data.value(passage, HKSC.lineStart)
+    doc = data.value(passage, DCTERMS.isPartOf)
+    file = data.value(doc, HKSC.sourceFile) if doc is not None else None
+    if line is None or file is None:
+        return None
+    return f"sources/{file}:{line}"
+
+
+def _locate_violations(report: Graph, data: Graph, records: dict[str, str]) -> None:
+    """Append where to look to each violation's message: the record, the source line."""
+    for r in report.subjects(SH.resultSeverity, SH.Violation):
+        focus = report.value(r, SH.focusNode)
+        if focus is None:
+            continue
+        parts = [f"at {records[str(focus)]}"] if str(focus) in records else []
+        source = source_location(data, focus)
+        if source is not None:
+            parts.append(f"quote from {source}")
+        if not parts:
+            continue
+        suffix = f" ({'; '.join(parts)})"
+        for message in list(report.objects(r, SH.resultMessage)):
+            report.remove((r, SH.resultMessage, message))
+            report.add((r, SH.resultMessage, Literal(f"{message}{suffix}")))
