@@ -86,6 +86,12 @@ def test_cq3_amounts_are_typed_money(built_store: EmbeddedStore) -> None:
     }
     assert expected <= got
     assert ("fund/sie-fund", Decimal(100_000_000), "HKD") not in got
+    # Money moved through a payment system is not a fund's money (July 2024 paper, para 18).
+    assert not {t for t, _a, _c in got if t == "platform/fps"}
+    measures = {(r["thing"].removeprefix(ID), r["measure"])
+                for r in run(built_store, "cq3-funds-with-amounts")}
+    assert {("fund/it-fund-elderly", "grants approved"), ("fund/it-fund-elderly", "injection"),
+            ("fund/innohk", "amount of money")} <= measures
     typed = rows(
         built_store,
         """

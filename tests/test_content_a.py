@@ -135,7 +135,7 @@ def test_provider_split_is_two_narrower_measures_adding_up(union: Graph) -> None
     ("2024-07-12-legco-paper/it-blueprint-recommendations", "2022-12-01", "2022-12-31"),
     ("2024-07-12-legco-paper/hk-rank-global", "2024-04-01", "2024-04-30"),
     ("2024-02-20-slides/data-policy-statement-action-items", "2023-12-01", "2023-12-31"),
-    ("2025-05-12-legco-paper/airdi-budget-2025", "2025-01-01", "2025-12-31"),
+    ("2025-05-12-legco-paper/airdi-budget-2025", "2025-04-01", "2026-03-31"),  # FY2025-26
 ])
 def test_figures_carry_the_date_the_sentence_gives(union: Graph, claim_id: str, ref_date: str,
                                                    period_end: str) -> None:

@@ -152,13 +152,11 @@ def test_financial_year_claims_are_known(union: Graph) -> None:
     assert found == FY_CLAIMS
 
 
-@pytest.mark.xfail(strict=True, reason="loaders/dates.py has no financial-year date syntax yet: the "
-                   "three claims are stored as the calendar year the financial year starts in "
-                   "(their notes say so); see the records helper's report")
 @pytest.mark.parametrize("claim", sorted(FY_CLAIMS))
 def test_financial_years_run_april_to_march(union: Graph, claim: URIRef) -> None:
     first = int(FY_CLAIMS[claim][:4])
     assert _period(union, claim) == (f"{first}-04-01", f"{first + 1}-03-31")
+    assert union.value(claim, HKSC.datePrecision) == HKSC.unitFinancialYear
 
 
 _END_OF_YEAR = re.compile(r"\bend-20\d\d\b|\bthe end of (20\d\d|last year)\b", re.I)
@@ -291,3 +289,12 @@ def test_iam_smart_counters_in_guangzhou_and_shenzhen(union: Graph, docs: dict[s
     counters = ID["facility/iam-smart-registration-counters-gd"]
     assert (counters, HKSC.locatedIn, ID["place/shenzhen"]) in union
     assert (claim, HKSC.uncertain, Literal(True)) in union
+
+
+def test_a_financial_year_must_be_two_consecutive_years() -> None:
+    from loaders.dates import parse_date
+
+    with pytest.raises(ValueError, match="FY2026-"):
+        parse_date("FY2026-28")
+    assert (parse_date("FY1999-00").start.isoformat(), parse_date("FY1999-00").end.isoformat()) == (
+        "1999-04-01", "2000-03-31")
