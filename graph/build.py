@@ -182,6 +182,24 @@ def write_store(path: Path, graphs: dict[URIRef, Graph]) -> None:
     del oxstore
 
 
+_GRAPH_TITLES = {
+    GRAPH_ONTOLOGY: "Ontology and SKOS schemes",
+    GRAPH_SOURCES: "Source documents and their passages",
+    GRAPH_RECORDS: "Curated records: entities and claims",
+    GRAPH_TABLES: "Claims read from the documents' tables",
+    GRAPH_DERIVED: "Derived triples (truthy statements and latest figures from claims)",
+    GRAPH_MENTIONS: "Things each passage mentions",
+    GRAPH_METADATA: "Metadata of the dataset and this build (DCAT, VoID)",
+    GRAPH_VALIDATION: "SHACL validation report of this build",
+}
+
+
+def _graph_title(name: URIRef) -> Literal:
+    """A title for a named graph, so pages and listings name it (``rdf/{file}``: the file)."""
+    title = _GRAPH_TITLES.get(name) or f"RDF file {str(name).rsplit('/', 1)[-1]}"
+    return Literal(title, lang="en")
+
+
 def _describe_late_graphs(graphs: dict[URIRef, Graph]) -> None:
     """Add the SHACL report's graph and the metadata graph itself to the dataset's VoID
     subsets (they exist only once the gate has run), so that their IRIs resolve and the
@@ -190,6 +208,7 @@ def _describe_late_graphs(graphs: dict[URIRef, Graph]) -> None:
     for name in (GRAPH_VALIDATION, GRAPH_METADATA):
         meta.add((DATASET, VOID.subset, name))
         meta.add((name, RDF.type, VOID.Dataset))
+        meta.add((name, DCTERMS.title, _graph_title(name)))
         meta.set((name, VOID.triples, Literal(len(graphs[name]))))
     # Replacing a count keeps the number of triples, so the metadata graph's count holds.
     meta.set((GRAPH_METADATA, VOID.triples, Literal(len(meta))))
@@ -219,6 +238,7 @@ def _metadata(docs: dict[str, SourceDocument], graphs: dict[URIRef, Graph]) -> G
     for name, graph in graphs.items():
         g.add((DATASET, VOID.subset, name))
         g.add((name, RDF.type, VOID.Dataset))
+        g.add((name, DCTERMS.title, _graph_title(name)))
         g.add((name, VOID.triples, Literal(len(graph))))
         total += len(graph)
     g.add((DATASET, VOID.triples, Literal(total)))

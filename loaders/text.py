@@ -49,6 +49,15 @@ def normalise(text: str) -> str:
     return t.strip()
 
 
+def readable(text: str) -> str:
+    """``text`` as a reader sees it, for pages: markup removed and whitespace collapsed,
+    but the source's own quote marks kept (unlike :func:`normalise`)."""
+    t = text
+    for pattern, repl in _STEPS:
+        t = pattern.sub(repl, t)
+    return t.strip()
+
+
 Spans = tuple[tuple[int, int], ...]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, VOID
+from rdflib.namespace import DCTERMS, RDF, VOID
 
 from api.app import create_app
 from graph.namespaces import ID
@@ -109,7 +109,25 @@ def test_every_graph_of_the_dataset_resolves_and_the_counts_add_up(
         assert resp.status_code == 200, name
         described = Graph().parse(data=resp.text, format="turtle")
         assert (URIRef(name), RDF.type, VOID.Dataset) in described
+        assert described.value(URIRef(name), DCTERMS.title) is not None, name  # pages name it
         count = described.value(URIRef(name), VOID.triples)
         assert isinstance(count, Literal) and int(count) == held[name], name
         total += held[name]
     assert int(void.value(dataset, VOID.triples)) == total  # type: ignore[arg-type]
+
+
+def test_pages_show_quotes_as_read_with_the_sources_quote_marks(
+        client: TestClient, built_store: EmbeddedStore) -> None:
+    """oa:exact keeps the passage's markdown (``**4.2 million**``); the page shows the words."""
+    import html
+
+    rows = list(built_store.query(
+        "SELECT ?c ?e WHERE { ?c <https://w3id.org/hk-smartcity/def/evidence>/"
+        "<http://www.w3.org/ns/oa#hasSelector>/<http://www.w3.org/ns/oa#exact> ?e "
+        "FILTER(CONTAINS(?e, '**') && CONTAINS(?e, '“')) } LIMIT 3"))
+    assert rows
+    for claim, exact in ((r[0].value, r[1].value) for r in rows):
+        page = html.unescape(client.get(claim.replace(str(ID), "/id/"),
+                                        headers={"Accept": "text/html"}).text)
+        shown = " ".join(exact.replace("**", "").split())
+        assert shown in page, claim

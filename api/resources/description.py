@@ -19,6 +19,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, TIME
 from rdflib.term import Node
 
 from graph.namespaces import HKSC, OA, PREFIXES, PROV
+from loaders.text import readable
 
 # Characters that cannot stand in an IRI (RFC 3987) nor, therefore, in a SPARQL IRIREF:
 # controls (C0, DEL, C1), space, and the delimiters the IRIREF production excludes.
@@ -319,7 +320,9 @@ def _claim_view(graph: Graph, lab: Labeller, claim: Node) -> ClaimView:
         for selector in graph.objects(evidence, OA.hasSelector):
             exact = graph.value(selector, OA.exact)
             if exact is not None:
-                quote = str(exact)
+                # oa:exact is the passage's own text, markdown included; a page shows it
+                # as read (``**4.2 million**`` as 4.2 million).
+                quote = readable(str(exact))
     passage = graph.value(claim, PROV.wasDerivedFrom)
     uncertain = graph.value(claim, HKSC.uncertain)
     return ClaimView(
