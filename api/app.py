@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
-from api.routers import dump, health, meta, ontology, resources, search, sparql, validation
+from api.routers import dump, health, meta, ontology, problems, resources, search, sparql, validation
 from graph.settings import Settings
 
 
@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(dump.router)
     app.include_router(validation.router)
+    app.include_router(problems.router)
     app.include_router(sparql.build_router(settings))  # its lifespan runs the query workers
     app.add_middleware(sparql.SparqlFastPath)
     return app

@@ -1,0 +1,71 @@
+"""Every problem document's ``type`` IRI resolves to documentation of that problem
+(RFC 9457, 3.1.1), and the documentation covers every kind the code answers with."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.problem_types import PROBLEM_TYPES
+from api.problems import PROBLEM_TYPE_BASE
+from graph.settings import Settings
+
+API = Path(__file__).resolve().parent.parent / "api"
+# kind="..." in a Problem, kind = "..." on a refusal class, or a kind handed to the HTTP
+# protocol's own problem writer.
+_KIND = re.compile(r'\bkind\s*(?::\s*str\s*)?=\s*"([a-z-]+)"|_send_problem\(\s*self,\s*\d+,\s*"([a-z-]+)"')
+
+
+def kinds_in_code() -> set[str]:
+    found = set()
+    for path in API.rglob("*.py"):
+        for m in _KIND.finditer(path.read_text("utf-8")):
+            found.add(m[1] or m[2])
+    return found
+
+
+@pytest.fixture(scope="module")
+def client(built_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(built_settings)) as c:
+        yield c
+
+
+def test_every_kind_the_code_answers_with_is_documented() -> None:
+    kinds = kinds_in_code()
+    assert {"not-found", "read-only", "federation-refused", "uri-too-long"} <= kinds  # the scan works
+    assert kinds <= set(PROBLEM_TYPES), kinds - set(PROBLEM_TYPES)
+
+
+@pytest.mark.parametrize("kind", sorted(PROBLEM_TYPES))
+def test_each_type_resolves(client: TestClient, kind: str) -> None:
+    data = client.get(f"/problems/{kind}", headers={"Accept": "application/json"}).json()
+    assert data["type"] == PROBLEM_TYPE_BASE + kind and data["status"] == PROBLEM_TYPES[kind].status
+    page = client.get(f"/problems/{kind}", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and PROBLEM_TYPES[kind].title in page.text
+
+
+@pytest.mark.parametrize(("path", "method", "kwargs"), [
+    ("/id/nothing/here", "GET", {}),
+    ("/sparql", "POST", {"content": "CLEAR ALL",
+                         "headers": {"Content-Type": "application/sparql-update"}}),
+    ("/sparql", "GET", {"params": {"query": "SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }"}}),
+    ("/search", "GET", {"params": {"q": "x", "limit": "0"}}),
+])
+def test_a_real_problem_leads_to_its_documentation(client: TestClient, path: str, method: str,
+                                                   kwargs: dict) -> None:  # type: ignore[type-arg]
+    problem = client.request(method, path, **kwargs).json()
+    kind = problem["type"].removeprefix(PROBLEM_TYPE_BASE)
+    doc = client.get(f"/problems/{kind}", headers={"Accept": "application/json"}).json()
+    assert doc["status"] == problem["status"]
+
+
+def test_unknown_type_and_the_list(client: TestClient) -> None:
+    resp = client.get("/problems/no-such-thing")
+    assert resp.status_code == 404 and resp.headers["content-type"] == "application/problem+json"
+    listing = client.get("/problems/", headers={"Accept": "application/json"}).json()
+    assert set(listing) == {PROBLEM_TYPE_BASE + k for k in PROBLEM_TYPES}
