@@ -63,6 +63,8 @@ def problem_response(
     # Readable from any origin, like every answer of this public, read-only service: a
     # browser app must see why its request failed.
     all_headers = {"Access-Control-Allow-Origin": "*", **(headers or {})}
+    if status == 406:
+        all_headers.setdefault("Vary", "Accept")  # the answer depends on Accept: caches must know
     return JSONResponse(body, status_code=status, media_type="application/problem+json",
                         headers=all_headers)
 

@@ -131,3 +131,17 @@ def test_pages_show_quotes_as_read_with_the_sources_quote_marks(
                                         headers={"Accept": "text/html"}).text)
         shown = " ".join(exact.replace("**", "").split())
         assert shown in page, claim
+
+
+def test_a_kind_without_its_slash_leads_to_its_listing(client: TestClient) -> None:
+    resp = client.get("/id/platform", follow_redirects=False)
+    assert resp.status_code == 301 and resp.headers["location"] == "/id/platform/"
+    assert resp.headers["access-control-allow-origin"] == "*"
+    _problem(client.get("/id/no-such-kind"), 404)
+
+
+@pytest.mark.parametrize("path", ["/id/org/dpo", "/sparql?query=ASK%7B%7D", "/def", "/search?q=dpo"])
+def test_not_acceptable_says_it_varies_by_accept(client: TestClient, path: str) -> None:
+    resp = client.get(path, headers={"Accept": "image/png"})
+    _problem(resp, 406)
+    assert "accept" in resp.headers["vary"].lower()

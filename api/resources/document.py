@@ -180,3 +180,24 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
         headers["Content-Length"] = str(len(body))
         return Response(None, media_type=_content_type(fmt), headers=headers)
     return Response(body, media_type=_content_type(fmt), headers=headers)
+
+
+async def known_kinds(request: Request, base: str) -> list[str]:
+    """The kinds of labelled things under ``/id/`` (one cached query per build); empty when
+    the workers cannot say, so that a search is never refused for want of the list."""
+    query = f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?kind WHERE {{
+  ?s skos:prefLabel ?label .
+  FILTER(isIRI(?s) && STRSTARTS(STR(?s), {json.dumps(base + "id/")}))
+  BIND(STRBEFORE(SUBSTR(STR(?s), {len(base) + 4}), "/") AS ?kind)
+  FILTER(?kind != "")
+}}"""
+    settings: Settings = request.app.state.settings
+    service = sparql_service(request)
+    outcome, _cached = await service.run_cached(
+        Job(query, "json", None, settings.max_results), settings.query_timeout_s,
+        service.current_build())
+    if outcome.status != "ok":
+        return []
+    rows = json.loads(outcome.body)["results"]["bindings"]
+    return sorted(row["kind"]["value"] for row in rows)

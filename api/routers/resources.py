@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
 
 from api.problems import Problem, shown
 from api.resources.description import (
@@ -28,11 +29,12 @@ from api.resources.document import (
     RDFXML,
     TURTLE,
     as_graph,
+    known_kinds,
     preflight,
     rdf_body,
     respond,
 )
-from api.routers.sparql import SparqlService
+from api.routers.sparql import CORS_HEADERS, SparqlService
 from api.sparql import formats
 from graph.settings import Settings
 
@@ -57,6 +59,10 @@ async def resource(path: str, request: Request) -> Response:
         raise Problem(404, f"no resource at /id/{shown(path)}", kind="not-found")
     if not path or path.endswith("/"):
         return await _index(request, path, iri, base)
+    if "/" not in path and path in await known_kinds(request, base):
+        # /id/platform is no thing; the listing of platforms is /id/platform/.
+        return RedirectResponse(f"/id/{path}/", status_code=301,
+                                headers={**CORS_HEADERS, "Vary": "Accept"})
 
     def render(fmt: formats.Format, ntriples: bytes) -> bytes:
         if fmt is not HTML:

@@ -30,15 +30,14 @@ from api.resources.document import (
     JSON,
     VIEW_FORMATS,
     as_graph,
+    known_kinds,
     page_links,
     preflight,
     rdf_body,
     respond,
-    sparql_service,
 )
 from api.routers.sparql import SparqlService
 from api.sparql import formats
-from api.sparql.workers import Job
 from graph.settings import Settings
 
 router = APIRouter(tags=["search"])
@@ -130,27 +129,6 @@ def rank(graph: Graph, base: str, q: str, words: list[str]) -> list[Hit]:
         hit = Hit(iri, lab.href(iri), name, best, kind, types)
         scored.append(((score, length, name.lower(), iri), hit))
     return [hit for _key, hit in sorted(scored, key=lambda pair: pair[0])]
-
-
-async def known_kinds(request: Request, base: str) -> list[str]:
-    """The kinds of labelled things under ``/id/`` (one cached query per build); empty when
-    the workers cannot say, so that a search is never refused for want of the list."""
-    query = f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT DISTINCT ?kind WHERE {{
-  ?s skos:prefLabel ?label .
-  FILTER(isIRI(?s) && STRSTARTS(STR(?s), {json.dumps(base + "id/")}))
-  BIND(STRBEFORE(SUBSTR(STR(?s), {len(base) + 4}), "/") AS ?kind)
-  FILTER(?kind != "")
-}}"""
-    settings: Settings = request.app.state.settings
-    service = sparql_service(request)
-    outcome, _cached = await service.run_cached(
-        Job(query, "json", None, settings.max_results), settings.query_timeout_s,
-        service.current_build())
-    if outcome.status != "ok":
-        return []
-    rows = json.loads(outcome.body)["results"]["bindings"]
-    return sorted(row["kind"]["value"] for row in rows)
 
 
 def _limit(request: Request) -> int:
