@@ -120,6 +120,9 @@ def annex1(ctx: TableContext, spec: TableSpec) -> None:
         )
     }
     blueprint = ID["blueprint/smart-city-blueprint-2"]
+    # A row that is neither a smart area nor the total (COVID-19) names a thing of its own
+    # ("Use of I&T in Combating COVID-19"): the row's figures are framed by it as well.
+    named = {fold(label): e.iri for e in ctx.records.entities.values() for label in e.labels_en}
     measures = ("initiatives-completed-or-ongoing", "initiatives-in-progress", "initiatives-total")
     for passage in _tables(ctx.doc, "Smart areas"):
         for offset, line in enumerate(passage.blocks[0].split("\n")[1:], start=1):
@@ -142,6 +145,8 @@ def annex1(ctx: TableContext, spec: TableSpec) -> None:
                 ctx.graph.add((iri, HKSC.context, blueprint))
                 if area is not None:
                     ctx.graph.add((iri, HKSC.smartArea, area))
+                elif not is_total and fold(label) in named:
+                    ctx.graph.add((iri, HKSC.context, named[fold(label)]))
                 if is_total:
                     ctx.graph.add((iri, HKSC.isTotal, Literal(True)))
 

@@ -298,3 +298,16 @@ def test_a_financial_year_must_be_two_consecutive_years() -> None:
         parse_date("FY2026-28")
     assert (parse_date("FY1999-00").start.isoformat(), parse_date("FY1999-00").end.isoformat()) == (
         "1999-04-01", "2000-03-31")
+
+
+def test_the_covid_row_of_annex_1_is_framed_by_its_chapter(union: Graph) -> None:
+    """Annex 1's last row ("Use of I&T in Combating COVID-19", 13/0/13) is neither a smart
+    area nor part of the total: its figures point to the chapter it names."""
+    chapter = ID["initiative/covid-chapter"]
+    rows = {c for c in union.subjects(HKSC.rowLabel, Literal("Use of I&T in Combating COVID-19"))}
+    assert len(rows) == 3
+    for c in rows:
+        assert (c, HKSC.context, chapter) in union
+        assert (c, HKSC.smartArea, None) not in union
+    framed = set(union.subjects(HKSC.context, chapter))
+    assert framed == rows
