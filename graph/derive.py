@@ -1,8 +1,11 @@
 """Derived ("truthy") triples, computed from claims as Wikidata derives its truthy statements.
 
 - ``subject predicate object`` for every RelationClaim (and ``subject role
-  member`` for every listing member), so simple questions need no claim
-  pattern; the claims keep the provenance. ``hksc:partOf`` and its inverse
+  member`` for every listing member) that a document states as done or under
+  way (modality achieved or ongoing), so simple questions need no claim
+  pattern; the claims keep the provenance. A planned or targeted relation ("the
+  OGCIO will set up CorpID") is no fact yet: it stays a claim only, as Wikidata's
+  truthy statements keep only the best-ranked ones. ``hksc:partOf`` and its inverse
   ``hksc:hasPart`` are derived in both directions, so a question asked with
   either finds every part, whichever way the source (or curator) put it.
 - ``subject hksc:latestObservation claim``: the "current value" of a series of
@@ -82,9 +85,11 @@ def derive(claims: Graph) -> Graph:
     for c in claims.subjects(HKSC.claimPredicate, None):
         s, p, o = (claims.value(c, HKSC.about), claims.value(c, HKSC.claimPredicate),
                    claims.value(c, HKSC.claimObject))
-        if s is not None and p is not None and o is not None:
+        if s is not None and p is not None and o is not None and _is_fact(claims, c):
             out.add((s, p, o))
     for c in claims.subjects(HKSC.listRole, None):
+        if not _is_fact(claims, c):
+            continue
         s, p = claims.value(c, HKSC.about), claims.value(c, HKSC.listRole)
         for m in claims.objects(c, HKSC.member):
             if s is not None and p is not None:
@@ -96,6 +101,15 @@ def derive(claims: Graph) -> Graph:
     for subject, claim in latest_observations(claims):
         out.add((subject, HKSC.latestObservation, claim))
     return out
+
+
+_FACT_MODALITIES = frozenset({ID["modality/achieved"], ID["modality/ongoing"]})
+
+
+def _is_fact(claims: Graph, c: Node) -> bool:
+    """The claim states something done or under way (not planned, targeted or expected)."""
+    modality = claims.value(c, HKSC.modality)
+    return modality is None or modality in _FACT_MODALITIES
 
 
 def _dimensions(claims: Graph, c: Node) -> tuple[frozenset[Node], ...]:

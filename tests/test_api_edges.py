@@ -145,3 +145,10 @@ def test_not_acceptable_says_it_varies_by_accept(client: TestClient, path: str) 
     resp = client.get(path, headers={"Accept": "image/png"})
     _problem(resp, 406)
     assert "accept" in resp.headers["vary"].lower()
+
+
+def test_a_kind_that_is_also_a_thing_is_the_thing(client: TestClient) -> None:
+    """/id/smart-area is a concept scheme (and smart areas are listed at /id/smart-area/)."""
+    resp = client.get("/id/smart-area", headers={"Accept": "application/n-triples"},
+                      follow_redirects=False)
+    assert resp.status_code == 200 and "ConceptScheme" in resp.text

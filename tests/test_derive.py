@@ -295,3 +295,30 @@ def test_dates_are_compared_across_precisions(figures: list[tuple[str, str, int]
     g = Graph()
     made = {name: _observation(g, name, when, value) for name, when, value in figures}
     assert _latest(derive(g)) == {made[name] for name in expected}
+
+
+FACTS = {ID["modality/achieved"], ID["modality/ongoing"]}
+
+
+def test_truthy_triples_are_only_what_is_done_or_under_way(assembled: Assembled) -> None:
+    """A derived ``s p o`` rests on a relation or listing claim stated as achieved or ongoing;
+    a plan ("OGCIO will set up the CorpID platform", July 2024 paper) stays a claim only."""
+    claims = _claims(assembled)
+    derived = assembled.graphs[GRAPH_DERIVED]
+    backed: set[tuple[Node, Node, Node]] = set()
+    planned: set[tuple[Node, Node, Node]] = set()
+    for c in claims.subjects(HKSC.claimPredicate, None):
+        triple = (claims.value(c, HKSC.about), claims.value(c, HKSC.claimPredicate),
+                  claims.value(c, HKSC.claimObject))
+        (backed if claims.value(c, HKSC.modality) in FACTS else planned).add(triple)
+    for c in claims.subjects(HKSC.listRole, None):
+        for m in claims.objects(c, HKSC.member):
+            triple = (claims.value(c, HKSC.about), claims.value(c, HKSC.listRole), m)
+            (backed if claims.value(c, HKSC.modality) in FACTS else planned).add(triple)
+    inverse = {(o, HKSC.hasPart if p == HKSC.partOf else HKSC.partOf, s)
+               for s, p, o in backed if p in (HKSC.partOf, HKSC.hasPart)}
+    relations = {t for t in derived if t[1] != HKSC.latestObservation}
+    assert relations == backed | inverse
+    only_planned = planned - backed
+    assert (ID["org/ogcio"], HKSC.develops, ID["platform/corpid"]) in only_planned
+    assert not relations & only_planned

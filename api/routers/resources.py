@@ -59,10 +59,6 @@ async def resource(path: str, request: Request) -> Response:
         raise Problem(404, f"no resource at /id/{shown(path)}", kind="not-found")
     if not path or path.endswith("/"):
         return await _index(request, path, iri, base)
-    if "/" not in path and path in await known_kinds(request, base):
-        # /id/platform is no thing; the listing of platforms is /id/platform/.
-        return RedirectResponse(f"/id/{path}/", status_code=301,
-                                headers={**CORS_HEADERS, "Vary": "Accept"})
 
     def render(fmt: formats.Format, ntriples: bytes) -> bytes:
         if fmt is not HTML:
@@ -72,9 +68,17 @@ async def resource(path: str, request: Request) -> Response:
         return service.render_page("resource.html", view=view, formats=[
             f for f in RESOURCE_FORMATS if f is not HTML]).encode("utf-8")
 
-    return await respond(request, describe_query(iri), RESOURCE_FORMATS, render,
-                         Problem(404, f"the graph says nothing about <{iri}>", kind="not-found",
-                                 iri=iri))
+    try:
+        return await respond(request, describe_query(iri), RESOURCE_FORMATS, render,
+                             Problem(404, f"the graph says nothing about <{iri}>", kind="not-found",
+                                     iri=iri))
+    except Problem as exc:
+        # /id/platform is no thing (unlike /id/smart-area, a concept scheme); the listing of
+        # platforms is /id/platform/.
+        if exc.status == 404 and "/" not in path and path in await known_kinds(request, base):
+            return RedirectResponse(f"/id/{path}/", status_code=301,
+                                    headers={**CORS_HEADERS, "Vary": "Accept"})
+        raise
 
 
 @router.options("/id/{path:path}", include_in_schema=False)
