@@ -25,14 +25,13 @@ a URL longer than httptools can read (65,535 bytes) gets 414, other malformed re
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 from typing import Any
 
 import httptools
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from api.problems import PROBLEM_TYPE_BASE
+from api.problems import PROBLEM_TYPE_BASE, status_title
 
 IMPORT_STRING = "api.http_protocol:UpgradeTolerantHttpToolsProtocol"
 
@@ -43,9 +42,9 @@ MAX_URL_BYTES = 65_535
 def problem_bytes(status: int, kind: str, detail: str,
                   default_headers: list[tuple[bytes, bytes]]) -> bytes:
     """A whole HTTP/1.1 response carrying a problem document; the connection is closed."""
-    body = json.dumps({"type": PROBLEM_TYPE_BASE + kind, "title": HTTPStatus(status).phrase,
+    body = json.dumps({"type": PROBLEM_TYPE_BASE + kind, "title": status_title(status),
                        "status": status, "detail": detail}).encode("utf-8")
-    head = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n".encode("ascii")]
+    head = [f"HTTP/1.1 {status} {status_title(status)}\r\n".encode("ascii")]
     head += [name + b": " + value + b"\r\n" for name, value in default_headers]
     head.append(b"content-type: application/problem+json\r\n"
                 b"access-control-allow-origin: *\r\n"

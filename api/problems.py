@@ -15,6 +15,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_TYPE_BASE = "https://w3id.org/hk-smartcity/problems/"
+# RFC 9110's reason phrases where Python's http.HTTPStatus still has RFC 7231's.
+_TITLES = {413: "Content Too Large", 414: "URI Too Long"}
+
+
+def status_title(status: int) -> str:
+    """The problem's ``title``: the status's reason phrase (RFC 9110)."""
+    return _TITLES.get(status) or HTTPStatus(status).phrase
 
 
 class Problem(Exception):
@@ -53,7 +60,7 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + kind if kind else "about:blank",
-        "title": HTTPStatus(status).phrase,
+        "title": status_title(status),
         "status": status,
         "detail": detail,
     }
@@ -84,6 +91,10 @@ def shown(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
+# Starlette's own errors (no route, wrong method) as the API's documented kinds.
+_STARLETTE_KINDS = {404: "not-found", 405: "method-not-allowed"}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -91,8 +102,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(exc.status_code, str(exc.detail), instance=instance_of(request),
-                                headers=getattr(exc, "headers", None))
+        return problem_response(exc.status_code, str(exc.detail),
+                                kind=_STARLETTE_KINDS.get(exc.status_code),
+                                instance=instance_of(request), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

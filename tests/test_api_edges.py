@@ -135,7 +135,7 @@ def test_pages_show_quotes_as_read_with_the_sources_quote_marks(
 
 def test_a_kind_without_its_slash_leads_to_its_listing(client: TestClient) -> None:
     resp = client.get("/id/platform", follow_redirects=False)
-    assert resp.status_code == 301 and resp.headers["location"] == "/id/platform/"
+    assert resp.status_code == 302 and resp.headers["location"] == "/id/platform/"
     assert resp.headers["access-control-allow-origin"] == "*"
     _problem(client.get("/id/no-such-kind"), 404)
 
@@ -152,3 +152,29 @@ def test_a_kind_that_is_also_a_thing_is_the_thing(client: TestClient) -> None:
     resp = client.get("/id/smart-area", headers={"Accept": "application/n-triples"},
                       follow_redirects=False)
     assert resp.status_code == 200 and "ConceptScheme" in resp.text
+
+
+@pytest.mark.parametrize("path", ["nope/x", "nope/%E4%B8%AD"])
+def test_a_computed_etag_gets_no_304_for_a_thing_that_is_not_there(
+        client: TestClient, built_settings: Settings, path: str) -> None:
+    """The ETag of a document is computable by anyone (build, query and format are public):
+    sent for a thing the graph does not hold, it must not answer 304 (nor fail on a
+    non-ASCII path when writing the Link header)."""
+    import hashlib
+    from urllib.parse import unquote
+
+    from api.resources.description import describe_query
+    from api.sparql.workers import Job
+
+    build = client.get("/healthz").json()["build"]
+    iri = f"{built_settings.base_iri}id/{unquote(path)}"
+    key = ("rendered", build, Job(describe_query(iri), None, "ntriples", built_settings.max_results),
+           "turtle", ())
+    etag = f'W/"{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"'
+    _problem(client.get(f"/id/{path}", headers={"If-None-Match": etag}), 404)
+    # The same computation for a thing that exists does give its ETag (the test is not vacuous).
+    dpo = f"{built_settings.base_iri}id/org/dpo"
+    key = ("rendered", build, Job(describe_query(dpo), None, "ntriples", built_settings.max_results),
+           "turtle", ())
+    assert client.get("/id/org/dpo").headers["etag"] == (
+        f'W/"{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"')

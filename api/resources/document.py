@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from fastapi import Request, Response
@@ -115,16 +115,14 @@ def sparql_service(request: Request) -> SparqlService:
 def format_link(request: Request, name: str) -> str:
     """This request's path and parameters (``q=``, ``severity=`` ...) with ``format=name``."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
-    return f"{request.url.path}?{urlencode([*params, ('format', name)])}"
+    # The path as sent (percent-encoded): a header holds no character outside Latin-1.
+    path = quote(request.url.path, safe="/:@!$&'()*+,;=-._~")
+    return f"{path}?{urlencode([*params, ('format', name)])}"
 
 
 def page_links(request: Request, offered: tuple[formats.Format, ...]) -> list[tuple[formats.Format, str]]:
     """The links a page gives to its other representations (each keeps the parameters)."""
     return [(f, format_link(request, f.name)) for f in offered if f is not HTML]
-
-
-def _is_wildcard(if_none_match: str | None) -> bool:
-    return if_none_match is not None and any(t.strip() == "*" for t in if_none_match.split(","))
 
 
 def _content_type(fmt: formats.Format) -> str:
@@ -156,9 +154,10 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
     if build is not None:
         headers["ETag"] = f'W/"{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"'
         headers["Cache-Control"] = "no-cache"
-        # "*" matches any current representation: not one that may not exist.
-        if etag_matches(if_none_match, headers["ETag"]) and not (
-                empty is not None and _is_wildcard(if_none_match)):
+        # A 304 before the query only where the document always exists: an ETag is
+        # computable by anyone (build, query and format are public), and "*" matches any
+        # current representation, so neither may answer for a thing that is not there.
+        if empty is None and etag_matches(if_none_match, headers["ETag"]):
             return Response(status_code=304, headers=headers)
     rendered = service.cache.get(key) if build is not None and service.cache else None
     if rendered is None:
@@ -171,8 +170,8 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
         rendered = Outcome("ok", body, fmt.media_type, outcome.truncated, build=outcome.build)
         if build is not None and outcome.build == build and service.cache is not None:
             service.cache.put(key, rendered)
-    if "ETag" in headers and empty is not None and _is_wildcard(if_none_match):
-        return Response(status_code=304, headers=headers)  # it exists after all
+    if "ETag" in headers and etag_matches(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)  # it exists, and has not changed
     if rendered.truncated:
         headers[TRUNCATED_HEADER] = "true"
     body = rendered.body
@@ -194,10 +193,11 @@ SELECT DISTINCT ?kind WHERE {{
 }}"""
     settings: Settings = request.app.state.settings
     service = sparql_service(request)
-    outcome, _cached = await service.run_cached(
-        Job(query, "json", None, settings.max_results), settings.query_timeout_s,
-        service.current_build())
-    if outcome.status != "ok":
+    try:
+        outcome, _cached = await service.run_cached(
+            Job(query, "json", None, settings.max_results), settings.query_timeout_s,
+            service.current_build())
+    except Problem:  # timed out, pool busy, store unreachable: the run raises, never returns
         return []
     rows = json.loads(outcome.body)["results"]["bindings"]
     return sorted(row["kind"]["value"] for row in rows)

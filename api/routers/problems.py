@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Request, Response
 
-from api.problem_types import PROBLEM_TYPES
+from api.problem_types import PROBLEM_TYPES, ProblemType
 from api.problems import PROBLEM_TYPE_BASE, Problem
 from api.resources.document import HTML, JSON, negotiated, preflight
 from api.routers.sparql import CORS_HEADERS
@@ -18,6 +18,10 @@ router = APIRouter(tags=["problems"])
 # People follow a type IRI from an error they read; programs ask for JSON.
 FORMATS = (HTML, JSON)
 _HEADERS = {**CORS_HEADERS, "Vary": "Accept", "Cache-Control": "public, max-age=86400"}
+
+
+def _statuses(entry: ProblemType) -> str:
+    return ", ".join(str(s) for s in entry.statuses)
 
 
 def _page(title: str, body: str) -> bytes:
@@ -37,7 +41,7 @@ def _answer(request: Request, data: object, page: bytes) -> Response:
 @router.head("/problems/", response_model=None, include_in_schema=False)
 def problem_types(request: Request) -> Response:
     data = {PROBLEM_TYPE_BASE + kind: {"kind": kind, **asdict(t)} for kind, t in PROBLEM_TYPES.items()}
-    rows = "".join(f'<li><a href="/problems/{k}">{html.escape(t.title)}</a> ({t.status}): '
+    rows = "".join(f'<li><a href="/problems/{k}">{html.escape(t.title)}</a> ({_statuses(t)}): '
                    f"{html.escape(t.description)}</li>" for k, t in PROBLEM_TYPES.items())
     return _answer(request, data, _page("Problem types", f"<h1>Problem types</h1><ul>{rows}</ul>"))
 
@@ -49,7 +53,7 @@ def problem_type(kind: str, request: Request) -> Response:
     if entry is None:
         raise Problem(404, f"no problem type {kind[:100]!r}; see /problems/", kind="not-found")
     data = {"type": PROBLEM_TYPE_BASE + kind, **asdict(entry)}
-    page = _page(entry.title, f"<h1>{html.escape(entry.title)}</h1><p>HTTP status {entry.status}</p>"
+    page = _page(entry.title, f"<h1>{html.escape(entry.title)}</h1><p>HTTP status {_statuses(entry)}</p>"
                  f"<p>{html.escape(entry.description)}</p>"
                  '<p><a href="/problems/">All problem types</a></p>')
     return _answer(request, data, page)

@@ -76,8 +76,9 @@ async def resource(path: str, request: Request) -> Response:
         # /id/platform is no thing (unlike /id/smart-area, a concept scheme); the listing of
         # platforms is /id/platform/.
         if exc.status == 404 and "/" not in path and path in await known_kinds(request, base):
-            return RedirectResponse(f"/id/{path}/", status_code=301,
-                                    headers={**CORS_HEADERS, "Vary": "Accept"})
+            # 302, not 301: a later build may describe this IRI after all.
+            return RedirectResponse(f"/id/{path}/", status_code=302,
+                                    headers={**CORS_HEADERS, "Cache-Control": "no-cache"})
         raise
 
 

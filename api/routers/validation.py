@@ -44,12 +44,13 @@ from api.routers.sparql import SparqlService
 from api.sparql import formats
 from graph.gate import SEVERITIES, GateReport, load_shapes
 from graph.namespaces import HKSC, ID, OA, SH
+from graph.ontology_docs import SHAPES
 from graph.settings import Settings
+from loaders.text import readable
 
 router = APIRouter(tags=["validation"])
 
 REPORT_GRAPH = ID["graph/validation"]
-SHAPES = "https://w3id.org/hk-smartcity/def/shapes/"
 PARAMETERS = ("severity", "shape", "focus", "format")
 QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{REPORT_GRAPH}> {{ ?s ?p ?o }} }}"
 # The report and, for each claim or passage it names (focus node or value), where it is
@@ -195,7 +196,8 @@ def source_of(graph: Graph, iri: str | None, base: str) -> dict[str, Any] | None
         "file": None if file is None else f"data/sources/{file}",
         "lineStart": None if start is None else int(str(start)),
         "lineEnd": None if end is None else int(str(end)),
-        "quote": None if quote is None else str(quote),
+        "quote": None if quote is None else str(quote),  # oa:exact: the passage's own text
+        "quoteText": None if quote is None else readable(str(quote)),  # as a reader sees it
         "note": None if note is None else str(note),
     }
 

@@ -106,6 +106,7 @@ def test_a_url_too_long_to_parse_gets_a_problem_414(address: tuple[str, int]) ->
     assert headers["content-type"] == "application/problem+json"
     problem = json.loads(body)
     assert problem["status"] == 414 and "POST" in problem["detail"]
+    assert problem["title"] == "URI Too Long"  # RFC 9110's phrase, not RFC 7231's
 
 
 def test_a_malformed_request_gets_a_problem_400(address: tuple[str, int]) -> None:
