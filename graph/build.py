@@ -60,6 +60,7 @@ class Assembled:
 
     graphs: dict[URIRef, Graph] = field(default_factory=dict)
     report: GateReport | None = None
+    locations: dict[str, str] = field(default_factory=dict)  # IRI -> record file:line
 
     def union(self) -> Graph:
         g = Graph()
@@ -82,6 +83,7 @@ def assemble(settings: Settings, progress: Progress = _stderr) -> Assembled:
     progress(f"documents: {len(docs)} documents, {sum(len(d.passages) for d in docs.values())} passages")
     records = load_records(settings.records_dir, docs, vocab)
     out.graphs[GRAPH_RECORDS] = records.graph
+    out.locations = records.locations
     out.graphs[ID["graph/not-a-fact"]] = load_ignores(settings.records_dir, docs)
     progress(f"records: {len(records.entities)} entities, {len(records.graph)} triples")
     tables = load_tables(docs, records, vocab)
@@ -103,7 +105,7 @@ def validate_inputs(settings: Settings, progress: Progress = _stderr) -> tuple[A
     """Assemble and run the SHACL gate without touching the store."""
     assembled = assemble(settings, progress)
     t0 = time.perf_counter()
-    report = run_gate(assembled.union(), records_dir=settings.records_dir)
+    report = run_gate(assembled.union(), locations=assembled.locations)
     assembled.report = report
     progress(
         f"gate: {report.counts['Violation']} violations, {report.counts['Warning']} "

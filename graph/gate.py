@@ -1,18 +1,18 @@
 """The SHACL gate: validate the assembled graph and summarise by severity.
 
 A violation's message ends with where to fix it: the record's ``file:line`` when the
-records folder is given (the claim or entity is found by its id), and the source line its
-quote comes from. pySHACL parses each SPARQL constraint once per focus node; the gate
-hands it a graph that parses each query text once (most of the gate's time otherwise).
+records loader's locations are given, and the source line its quote comes from. pySHACL
+parses each SPARQL constraint once per focus node; the gate hands it a graph that parses
+each query text once (most of the gate's time otherwise).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from pyshacl import validate
@@ -23,8 +23,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from graph.errors import BuildError, InputProblem
-from graph.namespaces import HKSC, ID, SH
-from loaders.yamlio import LINE, load_yaml
+from graph.namespaces import HKSC, SH
 
 SEVERITIES = ("Violation", "Warning", "Info")
 
@@ -93,10 +92,11 @@ class _PreparedQueries(Graph):
         return super().query(query_object, *args, **kwargs)
 
 
-def run_gate(data: Graph, records_dir: Path | None = None) -> GateReport:
+def run_gate(data: Graph, locations: Mapping[str, str] | None = None) -> GateReport:
     """Validate ``data`` (which includes the ontology, for subclass targets).
 
-    With ``records_dir``, each violation names the record file and line of its focus node."""
+    ``locations`` (IRI -> record ``file:line``, as the records loader found them): each
+    violation names the record of its focus node."""
     graph = _PreparedQueries()
     graph += data
     _conforms, report_graph, text = validate(
@@ -118,44 +118,11 @@ def run_gate(data: Graph, records_dir: Path | None = None) -> GateReport:
         # invalid, e.g. a SPARQL constraint using VALUES: that is a bug in the shapes file.
         raise BuildError(InputProblem("shapes/shapes.ttl", None,
                                       f"the shapes cannot be applied: {text}"))
-    _locate_violations(report_graph, data, record_locations(records_dir) if records_dir else {})
+    _locate_violations(report_graph, data, locations or {})
     return GateReport.from_graph(report_graph, str(text))
 
 
 # --------------------------------------------------------------------------- locations
-
-
-def record_locations(records_dir: Path) -> dict[str, str]:
-    """IRI -> ``records/{entities,claims}/<file>.yaml:<line>`` of every entity and claim the
-    records define (by its ``id``). Files the loaders would refuse are skipped (the build
-    stops there first)."""
-    out: dict[str, str] = {}
-    for folder, key in (("entities", "entities"), ("claims", "claims")):
-        for path in sorted((records_dir / folder).glob("*.yaml")):
-            name = f"{records_dir.name}/{folder}/{path.name}"
-            try:
-                data = load_yaml(path, name)
-            except BuildError:
-                continue
-            if not isinstance(data, dict) or not isinstance(data.get(key), list):
-                continue
-            for rec in data[key]:
-                if not isinstance(rec, dict):
-                    continue
-                iri = (_entity_iri(rec) if folder == "entities"
-                       else _claim_iri(rec, str(data.get("document"))))
-                if iri is not None:
-                    out.setdefault(iri, f"{name}:{rec.get(LINE)}")
-    return out
-
-
-def _entity_iri(rec: dict[str, Any]) -> str | None:
-    return str(ID[str(rec["id"])]) if rec.get("id") else None
-
-
-def _claim_iri(rec: dict[str, Any], doc_id: str) -> str | None:
-    """The claim's IRI as loaders/records.py mints it from its ``id``."""
-    return str(ID[f"claim/{doc_id}/{rec['id']}"]) if rec.get("id") else None
 
 
 def source_location(data: Graph, node: Node) -> str | None:
@@ -169,7 +136,7 @@ def source_location(data: Graph, node: Node) -> str | None:
     return f"sources/{file}:{line}"
 
 
-def _locate_violations(report: Graph, data: Graph, records: dict[str, str]) -> None:
+def _locate_violations(report: Graph, data: Graph, records: Mapping[str, str]) -> None:
     """Append where to look to each violation's message: the record, the source line."""
     for r in report.subjects(SH.resultSeverity, SH.Violation):
         focus = report.value(r, SH.focusNode)

@@ -36,6 +36,7 @@ from rdflib.compare import to_isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
+from graph.gate import SEVERITIES
 from graph.namespaces import BASE, HKSC, ID, PREFIXES, SH
 
 DOC_NAME = "ontology.html"
@@ -266,7 +267,6 @@ def _link(node: URIRef) -> str:
 
 # -- the shapes' page ------------------------------------------------------------------
 
-SEVERITIES = ("Violation", "Warning", "Info")
 _TARGETS = {SH.targetClass: "class", SH.targetNode: "node", SH.targetSubjectsOf: "subjects of",
             SH.targetObjectsOf: "objects of"}
 _PLAIN = {XSD.integer, XSD.decimal, XSD.double, XSD.boolean}

@@ -105,6 +105,9 @@ class RecordSet:
 
     entities: dict[str, Entity] = field(default_factory=dict)
     graph: Graph = field(default_factory=Graph)
+    # IRI -> "records/<folder>/<file>.yaml:<line>" of every entity and claim, so that a
+    # SHACL violation can say which record to fix.
+    locations: dict[str, str] = field(default_factory=dict)
 
 
 class _Problems:
@@ -138,6 +141,8 @@ def load_records(records_dir: Path, docs: dict[str, SourceDocument], vocab: Voca
     for path in sorted((records_dir / "claims").glob("*.yaml")):
         _load_claims(path, _display(path, records_dir), rs, docs, vocab, problems, seen_claims)
     problems.raise_if_any()
+    rs.locations = {str(e.iri): f"{e.where.file}:{e.where.line}" for e in rs.entities.values()}
+    rs.locations.update((str(c), where) for c, where in seen_claims.items())
     return rs
 
 

@@ -19,7 +19,7 @@ from rdflib.namespace import PROV, RDF, SKOS, XSD
 
 from graph import gate
 from graph.build import Assembled
-from graph.gate import record_locations, run_gate
+from graph.gate import run_gate
 from graph.namespaces import GRAPH_RECORDS, HKSC, ID, OA, SH
 from graph.store import EmbeddedStore
 
@@ -483,7 +483,8 @@ def _claim_line(records: Path, doc: str, claim_id: str) -> int:
     return found[0]
 
 
-def test_a_violation_says_what_is_wrong_and_where(union: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_violation_says_what_is_wrong_and_where(assembled: Assembled, union: Graph,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A claim that lost its document: the message is the shape's own (not pySHACL's
     "Less than 1 values on ..."), with the record's file:line and the source line."""
     _only(monkeypatch, "Claim")
@@ -492,7 +493,7 @@ def test_a_violation_says_what_is_wrong_and_where(union: Graph, monkeypatch: pyt
     g = Graph()
     g += union
     g.remove((claim, HKSC.statedIn, None))
-    report = run_gate(g, records_dir=records)
+    report = run_gate(g, locations=assembled.locations)
     found = [r for r in report.results() if r["severity"] == "Violation"]
     assert [r["focusNode"] for r in found] == [str(claim)]
     passage = union.value(claim, PROV.wasDerivedFrom)
@@ -523,9 +524,9 @@ def test_no_violation_message_is_pyshacls_default() -> None:
 
 
 def test_every_record_of_the_real_graph_is_located(assembled: Assembled) -> None:
-    """The gate finds each claim and entity of the records by the IRI the loader mints
-    (a change to how they are minted fails here)."""
-    located = record_locations(DATA_DIR / "records")
+    """The records loader says where it read every claim and entity, for the gate's
+    violation messages."""
+    located = assembled.locations
     records = assembled.graphs[GRAPH_RECORDS]
     claims = {str(c) for cls in (HKSC.Observation, HKSC.RelationClaim, HKSC.DateClaim, HKSC.ListingClaim)
               for c in records.subjects(RDF.type, cls)}

@@ -143,12 +143,8 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
     service = sparql_service(request)
     job = query if isinstance(query, Job) else Job(query, None, "ntriples", settings.max_results)
     build = service.current_build()
-    headers: dict[str, str] = {**CORS_HEADERS, "Vary": "Accept"}
+    headers = document_headers(request, fmt, offered)
     if_none_match = request.headers.get("if-none-match")
-    alternates = ", ".join(f'<{format_link(request, f.name)}>; rel="alternate"; '
-                           f'type="{f.media_type}"' for f in offered if f is not fmt)
-    if alternates:
-        headers["Link"] = alternates
     # The rendered answer depends on the build, the query, the format and the parameters.
     key = ("rendered", build, job, fmt.name, tuple(sorted(request.query_params.multi_items())))
     if build is not None:
@@ -174,7 +170,23 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
         return Response(status_code=304, headers=headers)  # it exists, and has not changed
     if rendered.truncated:
         headers[TRUNCATED_HEADER] = "true"
-    body = rendered.body
+    return document_response(request, fmt, rendered.body, headers)
+
+
+def document_headers(request: Request, fmt: formats.Format,
+                     offered: tuple[formats.Format, ...]) -> dict[str, str]:
+    """CORS, ``Vary: Accept`` and a ``Link`` to each other format of ``offered``."""
+    headers: dict[str, str] = {**CORS_HEADERS, "Vary": "Accept"}
+    alternates = ", ".join(f'<{format_link(request, f.name)}>; rel="alternate"; '
+                           f'type="{f.media_type}"' for f in offered if f is not fmt)
+    if alternates:
+        headers["Link"] = alternates
+    return headers
+
+
+def document_response(request: Request, fmt: formats.Format, body: bytes,
+                      headers: dict[str, str]) -> Response:
+    """``body`` in ``fmt`` with ``headers``; for ``HEAD``, the headers alone."""
     if request.method == "HEAD":
         headers["Content-Length"] = str(len(body))
         return Response(None, media_type=_content_type(fmt), headers=headers)

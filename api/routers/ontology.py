@@ -41,7 +41,8 @@ from api.resources.document import (
     TURTLE,
     as_graph,
     chosen_format,
-    format_link,
+    document_headers,
+    document_response,
     negotiated,
     preflight,
     rdf_body,
@@ -120,13 +121,16 @@ async def options(request: Request) -> Response:
 
 @dataclass(frozen=True)
 class _Package:
-    """A file of the package, read as it is now, and its version (a hash of its text)."""
+    """A file of the package and its version (a hash of its text)."""
 
     text: str
     version: str
 
 
+@functools.cache
 def _package_file(package: str, name: str) -> _Package:
+    """Read once per process, like the context the JSON-LD answers inline and the shapes
+    ``/validation`` filters by: every path serves the same version of a file."""
     text = (resources.files(package) / name).read_text("utf-8")
     return _Package(text, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
@@ -136,21 +140,12 @@ async def _file_response(request: Request, offered: tuple[formats.Format, ...], 
     """A document made from a file of the package, answered like ``respond()`` answers:
     negotiated, ETag (the file's version and the format) with 304, HEAD, CORS, ``Link``."""
     fmt = chosen_format(request, offered)
-    headers: dict[str, str] = {**CORS_HEADERS, "Cache-Control": "no-cache"}
-    if len(offered) > 1:
-        headers["Vary"] = "Accept"
-        headers["Link"] = ", ".join(f'<{format_link(request, f.name)}>; rel="alternate"; '
-                                    f'type="{f.media_type}"' for f in offered if f is not fmt)
+    headers = {**document_headers(request, fmt, offered), "Cache-Control": "no-cache"}
     digest = hashlib.sha256(f"{version} {fmt.name}".encode()).hexdigest()[:32]
     headers["ETag"] = f'W/"{digest}"'
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
-    content = await asyncio.to_thread(body, fmt)
-    media_type = "text/html; charset=utf-8" if fmt is HTML else formats.content_type(fmt)
-    if request.method == "HEAD":
-        headers["Content-Length"] = str(len(content))
-        return Response(None, media_type=media_type, headers=headers)
-    return Response(content, media_type=media_type, headers=headers)
+    return document_response(request, fmt, await asyncio.to_thread(body, fmt), headers)
 
 
 @router.get("/def/context.jsonld", response_model=None, summary="The JSON-LD context")
