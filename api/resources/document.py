@@ -160,7 +160,7 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
         outcome, _cached = await service.run_cached(job, settings.query_timeout_s, build)
         if empty is not None and not outcome.body.strip():
             raise empty
-        # Parsing and re-serializing is Python work (up to ~0.2 s for the largest thing):
+        # Parsing and re-serializing is Python work (JSON-LD of the largest thing: about 1 s):
         # off the event loop, and kept per build like the answers themselves.
         body = await asyncio.to_thread(render, fmt, outcome.body)
         rendered = Outcome("ok", body, fmt.media_type, outcome.truncated, build=outcome.build)
