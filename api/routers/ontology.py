@@ -32,7 +32,7 @@ from importlib import resources
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
-from api.problems import Problem
+from api.problems import Problem, shown
 from api.resources.document import (
     HTML,
     JSONLD,
@@ -199,11 +199,6 @@ async def shapes(request: Request) -> Response:
 MAX_NAME = 200  # no term or shape name comes near; a longer one is not looked up
 
 
-def _cut(iri: str) -> str:
-    """``iri`` for a message: not a long path echoed back whole."""
-    return iri if len(iri) <= MAX_NAME + 100 else f"{iri[:MAX_NAME + 100]}..."
-
-
 def _see_other(location: str) -> Response:
     """A 303 whose target depends on ``Accept``: readable from any origin, and cached by
     ``Accept``."""
@@ -217,7 +212,8 @@ async def shape(name: str, request: Request) -> Response:
     """A shape's IRI (``sh:sourceShape`` of a validation result) resolves to its place on
     the shapes' page, or to the shapes graph in the format asked for."""
     if name not in _shapes(_package_file("shapes", "shapes.ttl").text).names:
-        raise Problem(404, f"<{_cut(SHAPES + name)}> is not a shape of the gate", kind="not-found")
+        raise Problem(404, f"<{shown(SHAPES + name, MAX_NAME + 100)}> is not a shape of the gate",
+                      kind="not-found")
     fmt = negotiated(request, SHAPES_FORMATS)
     return _see_other(f"/def/shapes#{name}" if fmt is HTML else f"/def/shapes?format={fmt.name}")
 
@@ -240,6 +236,6 @@ async def term(term: str, request: Request) -> Response:
     settings: Settings = request.app.state.settings
     iri = f"{settings.base_iri}def/{term}"
     if not TERM_NAME.fullmatch(term) or len(term) > MAX_NAME or not await _described(request, iri):
-        raise Problem(404, f"<{_cut(iri)}> is not a term of the ontology", kind="not-found")
+        raise Problem(404, f"<{shown(iri, MAX_NAME + 100)}> is not a term of the ontology", kind="not-found")
     fmt = negotiated(request, ONTOLOGY_FORMATS)
     return _see_other(f"/def#{term}" if fmt is HTML else f"/def?format={fmt.name}")
