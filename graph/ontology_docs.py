@@ -113,20 +113,33 @@ def _render(ontology: Graph, digest: str) -> str:
         return page
 
 
+class _DropPylodeRecords(logging.Filter):
+    """Drops the records pyLODE logs on the root logger (its progress messages), and only
+    those: records of other threads pass, whatever their level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return f"{os.sep}pylode{os.sep}" not in record.pathname
+
+
 @contextlib.contextmanager
 def _pylode() -> Iterator[Any]:
     """pyLODE logs on the root logger: importing it calls ``logging.basicConfig`` at DEBUG,
     and its ``logging.info`` calls add a handler when the root has none. In a server that
-    would flood or change the log; the root logger is left as it was found. Yields
-    pyLODE's ``OntPub``."""
+    would flood or change the log, so pyLODE's own records are filtered out while it runs
+    and the root logger's level and handlers are left as they were found. The level is
+    never raised for the whole process: a server's other threads keep logging meanwhile.
+    Yields pyLODE's ``OntPub``."""
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
+    drop = _DropPylodeRecords()
+    root.addFilter(drop)
     try:
         from pylode import OntPub
 
-        root.setLevel(max(level, logging.WARNING))
+        root.setLevel(level)  # undo the import's basicConfig(level=DEBUG), if it ran
         yield OntPub
     finally:
+        root.removeFilter(drop)
         root.setLevel(level)
         for handler in root.handlers[:]:
             if handler not in handlers:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -231,6 +232,21 @@ def test_rendering_leaves_the_root_logger_alone(built_store: EmbeddedStore,
         assert root.level == logging.INFO and list(root.handlers) == handlers
     assert not [r for r in caplog.records if r.name == "root"], "pyLODE's messages logged"
 
+
+
+def test_while_pylode_runs_other_records_are_still_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """Only pyLODE's records are dropped: the level is not raised for the whole process, so
+    a server's other threads keep their INFO records while a page is rendered."""
+    with caplog.at_level(logging.INFO), ontology_docs._pylode():
+        logging.getLogger("hkkg.other").info("another thread's record")
+        logging.info("a record of the root logger from elsewhere")
+        pylode_record = logging.LogRecord("root", logging.INFO, os.path.join("x", "pylode", "utils.py"), 1,
+                                          "pyLODE's progress", None, None)
+        logging.getLogger().handle(pylode_record)
+    messages = [r.getMessage() for r in caplog.records]
+    assert "another thread's record" in messages
+    assert "a record of the root logger from elsewhere" in messages
+    assert "pyLODE's progress" not in messages
 
 # -- HTTP: HEAD, preflight, ETag, CORS, Vary, Link ---------------------------------------
 

@@ -4,11 +4,13 @@ Answers are compared with the same query run directly on the store."""
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -426,3 +428,28 @@ def test_a_new_build_changes_the_etag(tmp_path: Path) -> None:
         resp = c.get("/sparql", params={"query": "ASK { ?s ?p ?o }"},
                      headers={"If-None-Match": old})
         assert resp.status_code == 200 and resp.headers["etag"] != old
+
+
+def test_a_query_string_that_is_not_utf8_gets_a_problem_400(client: TestClient) -> None:
+    """Raw bytes that are not UTF-8 in the query string. httptools refuses them before the
+    app sees them; another ASGI server may pass them on, so the app is called directly."""
+    messages: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        messages.append(message)
+
+    async def call() -> None:
+        await client.app(scope, receive, send)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+             "scheme": "http", "path": "/sparql", "raw_path": b"/sparql",
+             "query_string": b"query=ASK%7B%7D&x=\xff", "headers": [(b"host", b"testserver")],
+             "server": ("testserver", 80), "client": ("127.0.0.1", 1)}
+    asyncio.run(call())
+    start, body = messages[0], b"".join(m.get("body", b"") for m in messages[1:])
+    assert start["status"] == 400
+    assert (b"content-type", b"application/problem+json") in start["headers"]
+    assert "query string is not UTF-8" in json.loads(body)["detail"]
