@@ -124,4 +124,3 @@ def test_a_long_url_the_parser_reads_is_answered_by_the_app(address: tuple[str, 
     assert status == 404
     assert headers["content-type"] == "application/problem+json"
     assert len(body) < 2_000
-
