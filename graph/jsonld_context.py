@@ -88,6 +88,10 @@ REUSED_PROPERTIES: dict[str, tuple[URIRef, str | None]] = {
     "currency": (SCHEMA.currency, PLAIN),
     "schemaValue": (SCHEMA.value, PLAIN),
     "url": (SCHEMA.url, str(XSD.anyURI)),
+    # a recurring event's schedule
+    "eventSchedule": (SCHEMA.eventSchedule, ID),
+    "repeatFrequency": (SCHEMA.repeatFrequency, str(XSD.duration)),
+    "byMonth": (SCHEMA.byMonth, PLAIN),
     # the ontology
     "domain": (RDFS.domain, ID),
     "range": (RDFS.range, ID),
@@ -135,6 +139,7 @@ REUSED_PROPERTIES: dict[str, tuple[URIRef, str | None]] = {
     "qualifiedMinCount": (SH.qualifiedMinCount, PLAIN),
     "qualifiedMaxCount": (SH.qualifiedMaxCount, PLAIN),
     "minInclusive": (SH.minInclusive, PLAIN),
+    "maxInclusive": (SH.maxInclusive, PLAIN),
     "minLength": (SH.minLength, PLAIN),
     "pattern": (SH.pattern, PLAIN),
     "uniqueLang": (SH.uniqueLang, PLAIN),
@@ -150,6 +155,7 @@ REUSED_CLASSES: dict[str, URIRef] = {
     "SpecificResource": OA.SpecificResource,
     "TextQuoteSelector": OA.TextQuoteSelector,
     "MonetaryAmount": SCHEMA.MonetaryAmount,
+    "Schedule": SCHEMA.Schedule,
     "TemporalUnit": TIME.TemporalUnit,
     "DcatDataset": DCAT.Dataset,
     "VoidDataset": VOID.Dataset,

@@ -30,7 +30,9 @@ from loaders.text import locate, normalise
 from loaders.yamlio import LINE, load_yaml
 
 CURRENCIES = {"hkd": "HKD", "rmb": "CNY"}
-CLAIM_KINDS = ("figure", "relation", "event", "listing")
+CLAIM_KINDS = ("figure", "relation", "event", "schedule", "listing")
+# How often a recurring event is held, as the ISO 8601 duration schema:repeatFrequency takes.
+SCHEDULE_FREQUENCIES = {"year": "P1Y", "month": "P1M", "week": "P1W", "day": "P1D"}
 _CLAIM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Hong Kong sources print Traditional Chinese; a name quoted from the Mainland
 # (Shanghai's 随申办) is Simplified and must be tagged so.
@@ -84,6 +86,7 @@ CLAIM_KEYS = {
     },
     "relation": {"subject", "predicate", "object"},
     "event": {"event", "qualifier"},
+    "schedule": {"event", "every", "month"},
     "listing": {"subject", "role", "members", "exhaustive", "description"},
 }
 
@@ -354,6 +357,7 @@ def _claim(
         "figure": HKSC.Observation,
         "relation": HKSC.RelationClaim,
         "event": HKSC.DateClaim,
+        "schedule": HKSC.ScheduleClaim,
         "listing": HKSC.ListingClaim,
     }[kind]
     # The id is the claim's IRI, cited by others: it must be written down, never
@@ -472,6 +476,33 @@ def _claim(
             q = concept("qualifier", rec["qualifier"], "qualifier")
             if q is not None:
                 triples.append((c, HKSC.qualifier, q))
+    elif kind == "schedule":
+        event = need_ref("event")
+        if event is not None:
+            triples.append((c, HKSC.about, event))
+        if rec.get("date"):
+            errors.append("schedule claim takes no 'date': it says when the event recurs "
+                          "('every', 'month'), not when it happened; date one edition with an event claim")
+        every = SCHEDULE_FREQUENCIES.get(str(rec.get("every")))
+        if every is None:
+            errors.append(f"schedule claim needs 'every', one of {sorted(SCHEDULE_FREQUENCIES)}; "
+                          f"got {rec.get('every')!r}")
+        month = rec.get("month")
+        if month is not None and (isinstance(month, bool) or not isinstance(month, int)
+                                  or not 1 <= month <= 12):
+            errors.append(f"schedule claim 'month' must be a month number, 1 to 12; got {month!r}")
+            month = None
+        if not rec.get("verbatim"):
+            errors.append("schedule claim needs 'verbatim', the schedule as the source words it")
+        if every is not None:
+            schedule = BNode()
+            triples += [
+                (c, SCHEMA.eventSchedule, schedule),
+                (schedule, RDF.type, SCHEMA.Schedule),
+                (schedule, SCHEMA.repeatFrequency, Literal(every, datatype=XSD.duration)),
+            ]
+            if month is not None:
+                triples.append((schedule, SCHEMA.byMonth, Literal(month)))
     elif kind == "listing":
         subject = need_ref("subject")
         if subject is not None:

@@ -31,7 +31,8 @@ from loaders.tables import TABLES
 from loaders.yamlio import LINE, load_yaml
 
 CLAIMS_DIR = DATA_DIR / "records" / "claims"
-CLAIM_TYPES = (HKSC.Observation, HKSC.RelationClaim, HKSC.DateClaim, HKSC.ListingClaim)
+CLAIM_TYPES = (HKSC.Observation, HKSC.RelationClaim, HKSC.DateClaim, HKSC.ScheduleClaim,
+               HKSC.ListingClaim)
 QUARTER = URIRef("http://www.w3.org/2006/time#unitQuarter")
 
 
@@ -311,3 +312,50 @@ def test_the_covid_row_of_annex_1_is_framed_by_its_chapter(union: Graph) -> None
         assert (c, HKSC.smartArea, None) not in union
     framed = set(union.subjects(HKSC.context, chapter))
     assert framed == rows
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+SCHEMA_NS = "https://schema.org/"
+
+
+def test_innoex_recurs_every_april(union: Graph, docs: dict[str, SourceDocument]) -> None:
+    """Para 22 of the May 2025 paper: InnoEX is "held in April in Hong Kong annually". A
+    schedule, not a date: the paper names no edition."""
+    claim = _claim("2025-05-12-legco-paper", "innoex-held-every-april")
+    assert (claim, RDF.type, HKSC.ScheduleClaim) in union
+    assert union.value(claim, HKSC.about) == ID["event/innoex"]
+    assert union.value(claim, HKSC.refDate) is None
+    (schedule,) = union.objects(claim, URIRef(SCHEMA_NS + "eventSchedule"))
+    assert (schedule, RDF.type, URIRef(SCHEMA_NS + "Schedule")) in union
+    frequency = union.value(schedule, URIRef(SCHEMA_NS + "repeatFrequency"))
+    assert isinstance(frequency, Literal) and str(frequency) == "P1Y"
+    assert str(frequency.datatype).endswith("#duration")
+    assert [int(m) for m in union.objects(schedule, URIRef(SCHEMA_NS + "byMonth"))] == [4]
+    assert_claim_evidence(union, docs["2025-05-12-legco-paper"], claim, "22", None)
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (("every: year, ", ""), "schedule claim needs 'every', one of ['day', 'month', 'week', 'year']"),
+    (("every: year, ", "every: annually, "), "got 'annually'"),
+    (("month: 4, ", "month: 13, "), "'month' must be a month number, 1 to 12; got 13"),
+    (("month: 4, ", "month: 4, date: 2025-04, "), "schedule claim takes no 'date'"),
+    (("every: year, ", "every: year, value: 1, "), "unknown key(s) ['value'] for a schedule claim"),
+])
+def test_a_bad_schedule_claim_is_refused(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    data = data_copy(tmp_path)
+    path = data / "records/claims/2025-05-12-legco-paper.yaml"
+    text = path.read_text(encoding="utf-8")
+    record = "  - {id: innoex-held-every-april, kind: schedule,"
+    assert text.count(record) == 1, "test setup"
+    line = text[: text.index(record)].count("\n") + 1
+    start = text.index(record)
+    end = text.index("\n", start)
+    old, new = change
+    assert text[start:end].count(old) == 1, "test setup"
+    path.write_text(text[:start] + text[start:end].replace(old, new) + text[end:], encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        assemble(Settings(data_dir=data, store_dir=tmp_path / "store"), progress=lambda _m: None)
+    assert f"claims/2025-05-12-legco-paper.yaml:{line}: " in str(info.value)
+    assert expected in str(info.value)

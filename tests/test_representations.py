@@ -46,6 +46,7 @@ FIXED = {
 FIRST_OF = {
     "relation claim": "?x a hksc:RelationClaim",
     "date claim": "?x a hksc:DateClaim",
+    "schedule claim": "?x a hksc:ScheduleClaim",
     "listing claim": "?x a hksc:ListingClaim",
     "not-a-fact entry": "?x a hksc:NotAFact",
     "money figure": "?x hksc:amount ?_a",
@@ -135,7 +136,7 @@ def test_every_property_and_class_of_the_graph_has_a_term(context: dict[str, Any
             ok = (definition.get("@container") == "@language" and "@type" not in definition
                   and literal_types <= {str(XSD.string)})
         elif len(literal_types) == 1 and literal_types <= {str(XSD.date), str(XSD.dateTime),
-                                                           str(XSD.anyURI)}:
+                                                           str(XSD.anyURI), str(XSD.duration)}:
             ok = definition.get("@type") == next(iter(literal_types))
         else:  # strings, numbers, booleans (native JSON), or more than one datatype
             ok = "@type" not in definition and "@container" not in definition

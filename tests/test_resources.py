@@ -5,6 +5,7 @@ claim about it is there with its quote and passage, and the links that point at 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -233,3 +234,25 @@ def test_turtle_writes_the_graph_iris_whole(client: TestClient) -> None:
     text = client.get(PATH, headers={"Accept": "text/turtle"}).text
     assert "\\/" not in text
     assert f"<{IAM_SMART}>" in text and "skos:prefLabel" in text
+
+
+@pytest.mark.parametrize("path", ["/id/event/innoex", "/id/platform/iam-smart",
+                                  "/id/claim/2025-05-12-legco-paper/innoex-held-every-april"])
+def test_a_description_states_each_triple_once(client: TestClient, path: str) -> None:
+    """A description closes blank nodes (evidence, selectors, amounts, schedules); the
+    engine writes the link to a blank node once per triple of that node, and those repeats
+    must not reach the client (a graph is a set)."""
+    r = client.get(path, headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200
+    lines = [line for line in r.text.splitlines() if line.strip()]
+    repeated = [line for line, n in Counter(lines).items() if n > 1]
+    assert repeated == []
+    assert len(lines) > 20
+
+
+def test_a_schedule_claim_page_says_when_the_event_recurs(client: TestClient) -> None:
+    page = client.get("/id/claim/2025-05-12-legco-paper/innoex-held-every-april",
+                      headers={"Accept": "text/html"}).text
+    assert "every year, in April" in page
+    event = client.get("/id/event/innoex", headers={"Accept": "text/html"}).text
+    assert "every year, in April" in event  # among the claims about the event

@@ -10,6 +10,7 @@ so a client can show names without looking them up.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 
@@ -18,7 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, TIME
 from rdflib.term import Node
 
-from graph.namespaces import HKSC, OA, PREFIXES, PROV
+from graph.namespaces import HKSC, OA, PREFIXES, PROV, SCHEMA
 from loaders.text import readable
 
 # Characters that cannot stand in an IRI (RFC 3987) nor, therefore, in a SPARQL IRIREF:
@@ -265,9 +266,10 @@ def build_view(graph: Graph, iri: str, base: str) -> ResourceView:
         view.evidence = _claim_view(graph, lab, node)
     hidden = {RDF.type, RDFS.label, SKOS.prefLabel}
     for p, o in graph.predicate_objects(node):
-        if p in hidden or isinstance(o, BNode):
-            continue
-        view.statements.append(Row(lab.term(p), lab.term(o)))
+        if p == SCHEMA.eventSchedule and isinstance(o, BNode):
+            view.statements.append(Row(lab.term(p), Term(schedule_text(graph, o))))
+        elif not (p in hidden or isinstance(o, BNode)):
+            view.statements.append(Row(lab.term(p), lab.term(o)))
     view.statements = _sorted_rows(view.statements)
     claims: set[Node] = set()
     for link in (HKSC.about, RDF.subject, RDF.object, HKSC.claimObject, HKSC.eventObject):
@@ -300,6 +302,20 @@ _CLAIM_HIDDEN = {RDF.type, HKSC.evidence, PROV.wasDerivedFrom, HKSC.uncertain,
 _PRECISION_CHARS = {str(TIME.unitYear): 4, str(TIME.unitMonth): 7}
 
 
+_EVERY = {"P1Y": "every year", "P1M": "every month", "P1W": "every week", "P1D": "every day"}
+
+
+def schedule_text(graph: Graph, schedule: Node) -> str:
+    """A schema:Schedule in words: "every year, in April" (its frequency as stored when it
+    is not one of the simple ones)."""
+    parts = [_EVERY.get(str(f), f"every {f}") for f in graph.objects(schedule, SCHEMA.repeatFrequency)]
+    months = sorted(int(m) for m in graph.objects(schedule, SCHEMA.byMonth)
+                    if isinstance(m, Literal) and str(m).isdigit() and 1 <= int(m) <= 12)
+    if months:
+        parts.append("in " + ", ".join(calendar.month_name[m] for m in months))
+    return ", ".join(parts) or "a schedule"
+
+
 def _claim_view(graph: Graph, lab: Labeller, claim: Node) -> ClaimView:
     kinds = [lab.term(t).text for t in graph.objects(claim, RDF.type)]
     name = lab.label(claim)  # events have one; claims do not
@@ -308,9 +324,12 @@ def _claim_view(graph: Graph, lab: Labeller, claim: Node) -> ClaimView:
     rank: dict[Node, int] = {p: i for i, p in enumerate(_CLAIM_ORDER)}
     rows: list[tuple[int, str, Row]] = []
     for p, o in graph.predicate_objects(claim):
-        if p in _CLAIM_HIDDEN or isinstance(o, BNode):
+        if p == SCHEMA.eventSchedule and isinstance(o, BNode):
+            value = Term(schedule_text(graph, o))
+        elif p in _CLAIM_HIDDEN or isinstance(o, BNode):
             continue
-        value = lab.term(o)
+        else:
+            value = lab.term(o)
         if p in (HKSC.refDate, HKSC.periodEnd) and cut:
             value = Term(value.text[:cut])
         prop = lab.term(p)

@@ -166,7 +166,7 @@ def execute(store: ox.Store | RemoteStore, job: Job,
         fmt = formats.by_name(job.graph_format or "")
         if fmt is None:
             return Outcome("not-acceptable", message="graph")
-        triples = list(islice(result, job.max_results + 1))
+        triples = distinct_triples(result, job.max_results + 1)
         truncated = len(triples) > job.max_results
         body = formats.write_triples(fmt, triples[: job.max_results], prefixes)
         return Outcome("ok", body, fmt.media_type, truncated)
@@ -174,6 +174,22 @@ def execute(store: ox.Store | RemoteStore, job: Job,
         return Outcome("unavailable", message=f"unreadable answer from the store: {exc}")
     except (OSError, ValueError, RuntimeError) as exc:
         return Outcome("error", message=str(exc))
+
+
+def distinct_triples(result: Any, limit: int) -> list[Any]:
+    """The first ``limit`` distinct triples of a CONSTRUCT or DESCRIBE answer, in order.
+
+    The answer is a graph, a set of triples, but the engine writes a template's triples once
+    per solution: a description that closes blank nodes repeated each link to a blank node
+    once per triple of that node. Repeats would bloat every format and count towards
+    ``max_results``; they are dropped here (blank nodes from the store keep their identity
+    across solutions, so this drops only true repeats)."""
+    seen: dict[Any, None] = {}
+    for triple in result:
+        seen[triple] = None
+        if len(seen) >= limit:
+            break
+    return list(seen)
 
 
 def worker_main(conn: Connection, spec: StoreSpec, prefixes: dict[str, str]) -> None:

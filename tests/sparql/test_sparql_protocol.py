@@ -64,6 +64,20 @@ def test_construct_by_every_operation(client: TestClient, direct: ox.Store, how:
     assert same_graph(ntriples_graph(resp.content), direct_graph(direct, CONSTRUCT))
 
 
+def test_construct_states_each_triple_once(client: TestClient, direct: ox.Store) -> None:
+    """A CONSTRUCT answer is a graph, a set: the engine writes a template triple that holds
+    a blank node once per solution, so the link to a blank node repeats once per triple of
+    that node (as in the resource descriptions) without this."""
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o . FILTER(isBlank(?o)) ?x a ?t }"
+    engine = direct.query(query, use_default_graph_as_union=True)
+    assert isinstance(engine, ox.QueryTriples)
+    written = list(engine)
+    assert len(written) > len(set(written)), "test setup: the engine repeats triples here"
+    resp = client.post("/sparql", data={"query": query}, headers={"Accept": "application/n-triples"})
+    lines = [line for line in resp.text.splitlines() if line.strip()]
+    assert len(lines) == len(set(lines)) == len(set(written))
+
+
 @pytest.mark.parametrize(("accept", "content_type"), [
     (JSON, JSON),
     ("application/sparql-results+xml", "application/sparql-results+xml"),
