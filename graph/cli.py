@@ -113,7 +113,10 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower())
         return 0
     if not isinstance(result, ox.QuerySolutions):  # CONSTRUCT or DESCRIBE: triples
-        data = ox.serialize(result, format=ox.RdfFormat.TURTLE, prefixes=WRITE_PREFIXES)
+        # Each once: the engine repeats a template triple holding a blank node once per
+        # solution (api/sparql/workers.py, distinct_triples).
+        data = ox.serialize(list(dict.fromkeys(result)), format=ox.RdfFormat.TURTLE,
+                            prefixes=WRITE_PREFIXES)
         sys.stdout.write(data.decode("utf-8") if data else "")
         return 0
     variables = [v.value for v in result.variables]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers import data_copy
+from rdflib import Graph
 from servers import free_port, stop, wait_until_serving
 
 from graph.settings import Settings
@@ -50,6 +51,18 @@ def test_query_table_json_csv(built_settings: Settings) -> None:
 def test_query_from_stdin_and_ask(built_settings: Settings) -> None:
     out = run(["query", "-"], built_settings, stdin="ASK { ?s a hksc:Passage }")
     assert out.returncode == 0 and out.stdout.strip() == "true"
+
+
+def test_query_construct_writes_each_triple_once(built_settings: Settings) -> None:
+    """The links to a claim's evidence (a blank node with two triples) would come twice."""
+    claim = "https://w3id.org/hk-smartcity/id/claim/2025-05-12-legco-paper/innoex-held-every-april"
+    query = (f"CONSTRUCT {{ ?c hksc:evidence ?e . ?e ?p ?o }} WHERE {{ VALUES ?c {{ <{claim}> }} "
+             "?c hksc:evidence ?e . ?e ?p ?o }")
+    out = run(["query", query], built_settings)
+    assert out.returncode == 0, out.stderr
+    graph = Graph().parse(data=out.stdout, format="turtle")
+    assert len(graph) == 4  # the link, the type, the source and the selector
+    assert out.stdout.count("hksc:evidence") == 1
 
 
 def test_query_declaring_one_prefix_keeps_the_others(built_settings: Settings) -> None:
