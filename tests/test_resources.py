@@ -256,3 +256,23 @@ def test_a_schedule_claim_page_says_when_the_event_recurs(client: TestClient) ->
     assert "every year, in April" in page
     event = client.get("/id/event/innoex", headers={"Accept": "text/html"}).text
     assert "every year, in April" in event  # among the claims about the event
+
+
+def test_parameters_a_document_ignores_do_not_make_another_document(client: TestClient) -> None:
+    """``?x=1``, ``?x=2`` ... would each render the description again (JSON-LD of the largest
+    takes about a second) and push useful entries out of the cache; they change nothing, so
+    they share the document's ETag and cached body, and its links do not repeat them."""
+    path, accept = "/id/platform/iam-smart", {"Accept": "application/ld+json"}
+    plain = client.get(path, headers=accept)
+    for junk in ({"x": "1"}, {"x": "2", "y": "3"}):
+        r = client.get(path, headers=accept, params=junk)
+        assert r.status_code == 200
+        assert r.headers["etag"] == plain.headers["etag"]
+        assert r.content == plain.content
+        assert "x=" not in r.headers["link"] and "y=" not in r.headers["link"]
+    # Parameters that change the answer still do: a search for another word is another document.
+    one = client.get("/search", params={"q": "smart", "x": "1"}, headers={"Accept": "application/json"})
+    same = client.get("/search", params={"q": "smart"}, headers={"Accept": "application/json"})
+    other = client.get("/search", params={"q": "iam"}, headers={"Accept": "application/json"})
+    assert one.headers["etag"] == same.headers["etag"] != other.headers["etag"]
+    assert "q=smart" in one.headers["link"] and "x=" not in one.headers["link"]

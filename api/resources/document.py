@@ -112,17 +112,21 @@ def sparql_service(request: Request) -> SparqlService:
     return service
 
 
-def format_link(request: Request, name: str) -> str:
-    """This request's path and parameters (``q=``, ``severity=`` ...) with ``format=name``."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
+def format_link(request: Request, name: str, keep: tuple[str, ...] = ()) -> str:
+    """This request's path and the parameters of ``keep`` that it gives (``q=``,
+    ``severity=`` ...), with ``format=name``. Other parameters change nothing in the
+    document, so its links do not repeat them."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k in keep and k != "format"]
     # The path as sent (percent-encoded): a header holds no character outside Latin-1.
     path = quote(request.url.path, safe="/:@!$&'()*+,;=-._~")
     return f"{path}?{urlencode([*params, ('format', name)])}"
 
 
-def page_links(request: Request, offered: tuple[formats.Format, ...]) -> list[tuple[formats.Format, str]]:
-    """The links a page gives to its other representations (each keeps the parameters)."""
-    return [(f, format_link(request, f.name)) for f in offered if f is not HTML]
+def page_links(request: Request, offered: tuple[formats.Format, ...],
+               keep: tuple[str, ...] = ()) -> list[tuple[formats.Format, str]]:
+    """The links a page gives to its other representations (each keeps the parameters of
+    ``keep``)."""
+    return [(f, format_link(request, f.name, keep)) for f in offered if f is not HTML]
 
 
 def _content_type(fmt: formats.Format) -> str:
@@ -132,21 +136,28 @@ def _content_type(fmt: formats.Format) -> str:
 
 
 async def respond(request: Request, query: str | Job, offered: tuple[formats.Format, ...],
-                  render: Renderer, empty: Problem | None = None) -> Response:
+                  render: Renderer, empty: Problem | None = None,
+                  keep: tuple[str, ...] = ()) -> Response:
     """Run ``query`` and answer it in the negotiated one of ``offered``, rendered by
     ``render`` from the workers' answer: a CONSTRUCT's N-Triples, or what a given
     ``Job`` asks for.
 
-    ``empty`` is raised when the answer holds no triple (None: an empty answer is fine)."""
+    ``empty`` is raised when the answer holds no triple (None: an empty answer is fine).
+    ``keep`` names the parameters ``render`` reads (``q=``, ``severity=`` ...); no other
+    changes the document, so none other enters its cache key, ETag or links: ``?x=1``,
+    ``?x=2`` ... cannot make the service render one document again and again (JSON-LD of
+    the largest description costs about a second) nor push useful entries out."""
     settings: Settings = request.app.state.settings
     fmt = chosen_format(request, offered)
     service = sparql_service(request)
     job = query if isinstance(query, Job) else Job(query, None, "ntriples", settings.max_results)
     build = service.current_build()
-    headers = document_headers(request, fmt, offered)
+    headers = document_headers(request, fmt, offered, keep)
     if_none_match = request.headers.get("if-none-match")
-    # The rendered answer depends on the build, the query, the format and the parameters.
-    key = ("rendered", build, job, fmt.name, tuple(sorted(request.query_params.multi_items())))
+    # The rendered answer depends on the build, the query, the format and the parameters
+    # ``render`` reads.
+    params = tuple(sorted((k, v) for k, v in request.query_params.multi_items() if k in keep))
+    key = ("rendered", build, job, fmt.name, params)
     if build is not None:
         headers["ETag"] = f'W/"{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"'
         headers["Cache-Control"] = "no-cache"
@@ -173,11 +184,12 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
     return document_response(request, fmt, rendered.body, headers)
 
 
-def document_headers(request: Request, fmt: formats.Format,
-                     offered: tuple[formats.Format, ...]) -> dict[str, str]:
-    """CORS, ``Vary: Accept`` and a ``Link`` to each other format of ``offered``."""
+def document_headers(request: Request, fmt: formats.Format, offered: tuple[formats.Format, ...],
+                     keep: tuple[str, ...] = ()) -> dict[str, str]:
+    """CORS, ``Vary: Accept`` and a ``Link`` to each other format of ``offered`` (with the
+    parameters of ``keep``)."""
     headers: dict[str, str] = {**CORS_HEADERS, "Vary": "Accept"}
-    alternates = ", ".join(f'<{format_link(request, f.name)}>; rel="alternate"; '
+    alternates = ", ".join(f'<{format_link(request, f.name, keep)}>; rel="alternate"; '
                            f'type="{f.media_type}"' for f in offered if f is not fmt)
     if alternates:
         headers["Link"] = alternates

@@ -44,6 +44,8 @@ router = APIRouter(tags=["search"])
 
 MAX_Q = 200
 MAX_WORDS = 8
+# The parameters an answer depends on (format= chooses among its representations).
+PARAMETERS = ("q", "kind", "limit")
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 _KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
 _DIGITS = re.compile(r"[0-9]{1,3}")
@@ -171,9 +173,9 @@ async def search(request: Request, q: str = "", kind: str | None = None) -> Resp
             return json.dumps(answer, indent=2, ensure_ascii=False).encode("utf-8")
         service: SparqlService = request.app.state.sparql
         return service.render_page("search.html", answer=answer,
-                                   links=page_links(request, VIEW_FORMATS)).encode("utf-8")
+                                   links=page_links(request, VIEW_FORMATS, PARAMETERS)).encode("utf-8")
 
-    return await respond(request, search_query(words, prefix), VIEW_FORMATS, render)
+    return await respond(request, search_query(words, prefix), VIEW_FORMATS, render, keep=PARAMETERS)
 
 
 @router.options("/search", include_in_schema=False)

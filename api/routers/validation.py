@@ -247,12 +247,13 @@ async def validation(request: Request) -> Response:
         service: SparqlService = request.app.state.sparql
         return service.render_page(
             "validation.html", report=report, results=results, severities=SEVERITIES,
-            wanted=wanted.severities, filtered=bool(wanted), links=page_links(request, VIEW_FORMATS),
+            wanted=wanted.severities, filtered=bool(wanted),
+            links=page_links(request, VIEW_FORMATS, PARAMETERS),
         ).encode("utf-8")
 
     return await respond(request, DETAILED_QUERY if fmt in (JSON, HTML) else QUERY, VIEW_FORMATS,
                          render, Problem(404, "the published build holds no validation report; "
-                                              "run `hkkg build`", kind="not-found"))
+                                              "run `hkkg build`", kind="not-found"), keep=PARAMETERS)
 
 
 @router.options("/validation", include_in_schema=False)
