@@ -6,6 +6,7 @@ Every error response is produced here, so its shape is locked in one place
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
 
@@ -13,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 PROBLEM_TYPE_BASE = "https://w3id.org/hk-smartcity/problems/"
 # RFC 9110's reason phrases where Python's http.HTTPStatus still has RFC 7231's.
@@ -95,6 +97,30 @@ def shown(text: str, limit: int = 200) -> str:
 _STARLETTE_KINDS = {404: "not-found", 405: "method-not-allowed"}
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path, for a 405's ``Allow`` (RFC 9110
+    15.5.6). Starlette names only the methods of the first route whose path matched, and
+    GET, HEAD and OPTIONS are separate routes here, so it said ``Allow: HEAD``."""
+    methods: set[str] = set()
+    for route in _leaf_routes(request.app.router.routes):
+        match, _child = route.matches(request.scope)
+        if match != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+def _leaf_routes(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+    """The routes of the app, those of included routers too (routers are included without
+    a prefix here, so their routes' paths are the app's). FastAPI keeps an included router
+    as one route of its own that holds the router (``original_router``)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _leaf_routes(inner.routes)
+        else:
+            yield route
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -102,9 +128,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         return problem_response(exc.status_code, str(exc.detail),
                                 kind=_STARLETTE_KINDS.get(exc.status_code),
-                                instance=instance_of(request), headers=getattr(exc, "headers", None))
+                                instance=instance_of(request), headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

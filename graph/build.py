@@ -26,6 +26,7 @@ from graph.namespaces import (
     BASE,
     GRAPH_MENTIONS,
     GRAPH_METADATA,
+    GRAPH_NOT_A_FACT,
     GRAPH_ONTOLOGY,
     GRAPH_RECORDS,
     GRAPH_SOURCES,
@@ -84,7 +85,7 @@ def assemble(settings: Settings, progress: Progress = _stderr) -> Assembled:
     records = load_records(settings.records_dir, docs, vocab)
     out.graphs[GRAPH_RECORDS] = records.graph
     out.locations = records.locations
-    out.graphs[ID["graph/not-a-fact"]] = load_ignores(settings.records_dir, docs)
+    out.graphs[GRAPH_NOT_A_FACT] = load_ignores(settings.records_dir, docs)
     progress(f"records: {len(records.entities)} entities, {len(records.graph)} triples")
     tables = load_tables(docs, records, vocab)
     out.graphs[GRAPH_TABLES] = tables
@@ -191,6 +192,7 @@ _GRAPH_TITLES = {
     GRAPH_TABLES: "Claims read from the documents' tables",
     GRAPH_DERIVED: "Derived triples (truthy statements and latest figures from claims)",
     GRAPH_MENTIONS: "Things each passage mentions",
+    GRAPH_NOT_A_FACT: "Not-a-fact entries: wording of the sources that states no fact, and why",
     GRAPH_METADATA: "Metadata of the dataset and this build (DCAT, VoID)",
     GRAPH_VALIDATION: "SHACL validation report of this build",
 }

@@ -61,6 +61,7 @@ GRAPH_RECORDS = ID["graph/records"]
 GRAPH_TABLES = ID["graph/tables"]
 GRAPH_MENTIONS = ID["graph/mentions"]
 GRAPH_METADATA = ID["graph/metadata"]
+GRAPH_NOT_A_FACT = ID["graph/not-a-fact"]
 
 
 def user_graph(name: str) -> str:

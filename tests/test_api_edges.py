@@ -109,7 +109,10 @@ def test_every_graph_of_the_dataset_resolves_and_the_counts_add_up(
         assert resp.status_code == 200, name
         described = Graph().parse(data=resp.text, format="turtle")
         assert (URIRef(name), RDF.type, VOID.Dataset) in described
-        assert described.value(URIRef(name), DCTERMS.title) is not None, name  # pages name it
+        title = described.value(URIRef(name), DCTERMS.title)
+        assert title is not None, name  # pages name it
+        # Only graphs read from extra RDF files are named after their file.
+        assert str(title).startswith("RDF file") == ("/graph/rdf/" in name), (name, title)
         count = described.value(URIRef(name), VOID.triples)
         assert isinstance(count, Literal) and int(count) == held[name], name
         total += held[name]
@@ -178,3 +181,22 @@ def test_a_computed_etag_gets_no_304_for_a_thing_that_is_not_there(
            "turtle", ())
     assert client.get("/id/org/dpo").headers["etag"] == (
         f'W/"{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"')
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("POST", "/id/org/dpo", {"GET", "HEAD", "OPTIONS"}),
+    ("PUT", "/def/PublicBody", {"GET", "HEAD", "OPTIONS"}),
+    ("DELETE", "/def", {"GET", "HEAD", "OPTIONS"}),
+    ("DELETE", "/dump.trig", {"GET", "HEAD", "OPTIONS"}),
+    ("PUT", "/search", {"GET", "HEAD", "OPTIONS"}),
+    ("DELETE", "/validation", {"GET", "HEAD", "OPTIONS"}),
+    ("PUT", "/sparql", {"GET", "HEAD", "POST", "OPTIONS"}),
+])
+def test_a_405_lists_every_method_the_path_serves(client: TestClient, method: str, path: str,
+                                                  allowed: set[str]) -> None:
+    """RFC 9110 15.5.6: a 405 names the methods the target supports. GET, HEAD and
+    OPTIONS are separate routes; Starlette named only the first one's (``Allow: HEAD``)."""
+    r = client.request(method, path)
+    assert r.status_code == 405
+    assert r.headers["content-type"] == "application/problem+json"
+    assert {m.strip() for m in r.headers["allow"].split(",")} == allowed

@@ -291,6 +291,9 @@ def test_preflight(client: TestClient, path: str) -> None:
     ("/def/Platform", "application/ld+json", "/def?format=jsonld"),
     ("/def/shapes/EventHasDate", "text/turtle", "/def/shapes?format=turtle"),
     ("/def/shapes/EventHasDate", BROWSER, "/def/shapes#EventHasDate"),
+    # The namespace IRI, the dataset's void:vocabulary (Starlette's 307 had no CORS).
+    ("/def/", BROWSER, "/def"),
+    ("/def/", "text/turtle", "/def?format=turtle"),
 ])
 def test_redirects_carry_cors_and_vary(client: TestClient, path: str, accept: str, location: str) -> None:
     for method in ("GET", "HEAD"):

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, RDF, SKOS
 
 from api.app import create_app
-from graph.namespaces import HKSC, ID, OA
+from graph.namespaces import HKSC, ID, OA, SH
 from graph.settings import Settings
 from graph.store import EmbeddedStore
 
@@ -276,3 +276,20 @@ def test_parameters_a_document_ignores_do_not_make_another_document(client: Test
     other = client.get("/search", params={"q": "iam"}, headers={"Accept": "application/json"})
     assert one.headers["etag"] == same.headers["etag"] != other.headers["etag"]
     assert "q=smart" in one.headers["link"] and "x=" not in one.headers["link"]
+
+
+def test_a_thing_the_report_names_carries_the_whole_result(client: TestClient) -> None:
+    """The validation report names a thing as ``sh:focusNode`` of a blank-node result; the
+    description closes that node (severity, message, shape), so no anonymous node points at
+    the thing, and the page lists the findings."""
+    path = "/id/claim/2025-05-12-legco-paper/cdeg-dpo"  # the DPO acting before it existed
+    g = _graph(client, path, "text/turtle")
+    results = list(g.subjects(SH.focusNode, URIRef(str(ID) + path.removeprefix("/id/"))))
+    assert results
+    for result in results:
+        assert g.value(result, SH.resultSeverity) == SH.Warning
+        assert "act before it existed" in str(g.value(result, SH.resultMessage))
+        assert str(g.value(result, SH.sourceShape)).endswith("/ActsBeforeEstablished")
+    page = client.get(path, headers={"Accept": "text/html"}).text
+    assert "Validation of this build (1)" in page
+    assert 'href="/def/shapes/ActsBeforeEstablished"' in page

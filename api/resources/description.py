@@ -19,7 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, TIME
 from rdflib.term import Node
 
-from graph.namespaces import HKSC, OA, PREFIXES, PROV, SCHEMA
+from graph.namespaces import HKSC, OA, PREFIXES, PROV, SCHEMA, SH
 from loaders.text import readable
 
 # Characters that cannot stand in an IRI (RFC 3987) nor, therefore, in a SPARQL IRIREF:
@@ -93,14 +93,14 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dct: <http://purl.org/dc/terms/>
 CONSTRUCT {{
   {x} ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 .
-  ?s ?ip {x} .
+  ?s ?ip {x} . ?s ?sp ?so .
   ?c ?cp ?co . ?co ?bp ?bo . ?bo ?sp ?so .
   ?ic ?icp ?ico .
   ?n rdfs:label ?label . ?n skos:prefLabel ?pref . ?n dct:title ?title .
 }} WHERE {{
   {{ {x} ?p ?o . OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p2 ?o2
                             OPTIONAL {{ FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 }} }} }}
-  UNION {{ ?s ?ip {x} }}
+  UNION {{ ?s ?ip {x} OPTIONAL {{ FILTER(isBlank(?s)) ?s ?sp ?so }} }}
   UNION {{ {{ {_claims_of("?c", x)} }} ?c ?cp ?co .
           OPTIONAL {{ FILTER(isBlank(?co)) ?co ?bp ?bo
                      OPTIONAL {{ FILTER(isBlank(?bo)) ?bo ?sp ?so }} }} }}
@@ -156,6 +156,8 @@ class ResourceView:
     claims: list[ClaimView] = field(default_factory=list)
     events: list[ClaimView] = field(default_factory=list)  # events are things, not claims
     incoming: list[Row] = field(default_factory=list)
+    # Results of the build's SHACL report about the thing: (severity, message, shape).
+    findings: list[tuple[str, str, Term | None]] = field(default_factory=list)
 
 
 def _shortened(text: str, limit: int = 80) -> str:
@@ -286,7 +288,20 @@ def build_view(graph: Graph, iri: str, base: str) -> ResourceView:
             continue
         view.incoming.append(Row(lab.term(p), lab.term(s)))
     view.incoming = _sorted_rows(view.incoming)
+    for result in graph.subjects(SH.focusNode, node):
+        severity = graph.value(result, SH.resultSeverity)
+        shape = graph.value(result, SH.sourceShape)
+        view.findings.append((
+            str(severity).rsplit("#", 1)[-1] if severity is not None else "",
+            str(graph.value(result, SH.resultMessage) or ""),
+            Term(str(shape).rsplit("/", 1)[-1], lab.href(str(shape))) if isinstance(shape, URIRef)
+            else None,
+        ))
+    view.findings.sort(key=lambda f: (_SEVERITY_ORDER.get(f[0], 3), f[1]))
     return view
+
+
+_SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
 
 # The order a claim's fields are shown in; others follow by name. Evidence and the

@@ -108,6 +108,7 @@ async def ontology(request: Request) -> Response:
 
 
 @router.options("/def", include_in_schema=False)
+@router.options("/def/", include_in_schema=False)
 @router.options("/def/context.jsonld", include_in_schema=False)
 @router.options("/def/shapes", include_in_schema=False)
 @router.options("/def/shapes/{name}", include_in_schema=False)
@@ -226,6 +227,17 @@ async def _described(request: Request, iri: str) -> bool:
     outcome, _cached = await service.run_cached(job, settings.query_timeout_s,
                                                 service.current_build())
     return bool(json.loads(outcome.body)["boolean"])
+
+
+@router.get("/def/", response_model=None, include_in_schema=False)
+@router.head("/def/", response_model=None, include_in_schema=False)
+async def namespace(request: Request) -> Response:
+    """The namespace IRI (``.../def/``, the dataset's ``void:vocabulary``) names the
+    vocabulary: a 303 to its document in the format asked for, readable from any origin.
+    Starlette's own slash redirect was a 307 without CORS, which a browser app's fetch
+    cannot follow."""
+    fmt = negotiated(request, ONTOLOGY_FORMATS)
+    return _see_other("/def" if fmt is HTML else f"/def?format={fmt.name}")
 
 
 @router.get("/def/{term}", response_model=None, summary="A term of the ontology")
