@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -66,6 +67,7 @@ PREFLIGHT_HEADERS = {
     "Access-Control-Max-Age": "86400",
 }
 FORM_TYPES = ("application/x-www-form-urlencoded",)
+_SECONDS = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?|\.[0-9]{1,9}")
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 
@@ -262,10 +264,8 @@ class SparqlService:
         raw = params.one("timeout")
         if raw is None or raw == "":
             return limit
-        try:
-            asked = float(raw)
-        except ValueError:
-            asked = math.nan
+        # A plain decimal number: float() also reads "1_0", " 5 ", "inf" and "1e309".
+        asked = float(raw) if _SECONDS.fullmatch(raw) else math.nan
         if not math.isfinite(asked) or asked <= 0:
             raise Problem(400, f"timeout={raw!r} is not a positive number of seconds",
                           kind="invalid-parameter")
@@ -311,15 +311,21 @@ class SparqlService:
         _check_iris(default_graphs + named_graphs)
         build = self.current_build() if info.deterministic else None
         headers = {"Vary": "Accept"}
+        if_none_match = request.headers.get("if-none-match")
         if build is not None:
-            # Same build, same request, same answer: clients may revalidate for free.
+            # Same build, same request, same answer: clients may revalidate for free. Not
+            # for "*" before the query ran: it matches any answer, and a malformed or
+            # failing query has none.
             headers["Cache-Control"] = "no-cache"
             headers["ETag"] = answer_etag(build, job)
-            if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+            if if_none_match and if_none_match.strip() != "*" \
+                    and etag_matches(if_none_match, headers["ETag"]):
                 return Response(status_code=304, headers=headers)
         outcome, cached = await self.run_cached(job, timeout, build)
         if not cached and build is not None and outcome.build and outcome.build != build:
             headers["ETag"] = answer_etag(outcome.build, job)  # the build it ran on
+        if "ETag" in headers and etag_matches(if_none_match, headers["ETag"]):
+            return Response(status_code=304, headers=headers)  # it has an answer, unchanged
         fmt = formats.by_name(outcome.media_type)
         assert fmt is not None
         headers[CACHE_HEADER] = "hit" if cached else "miss"

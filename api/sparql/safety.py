@@ -29,27 +29,43 @@ UPDATE_KEYWORDS: frozenset[str] = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 )
 
-# \uXXXX and \UXXXXXXXX escapes may appear anywhere in a SPARQL query (SPARQL 1.1
-# section 19.2); decode them first so an escaped keyword cannot slip through.
+# How a query's \uXXXX and \UXXXXXXXX escapes are read differs between engines. SPARQL
+# 1.1 (section 19.2) has them decoded before parsing, so an escape can spell a keyword or
+# close a string; Oxigraph decodes them inside strings and IRIs only, so "a\u0022" is one
+# string to it. The scan reads the query both ways and refuses what either reading finds:
+# a check that read it one way only let a SERVICE through to the engine that reads it the
+# other way.
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
+# Tokens of SPARQL, enough to tell keywords from data. Every repetition is possessive and
+# a name is consumed whole, so the scan is linear in the query's length: with backtracking
+# a 20 KB query such as "._._._..." kept the event loop busy for seconds.
 _PN_CHARS = r"\w\-\u00B7\u0300-\u036F\u203F-\u2040"
 _TOKEN = re.compile(
     r"""
-      (?P<ws>\s+)
-    | (?P<comment>\#[^\r\n]*)
-    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                | '''(?:[^'\\]|\\.|'(?!''))*'''
-                | "(?:[^"\\\r\n]|\\.)*"
-                | '(?:[^'\\\r\n]|\\.)*')
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]*)
-    | (?P<pname>(?:[^\W\d][PN_CHARS.]*)?:(?:[PN_CHARS.:%]|\\.)*)
-    | (?P<word>[^\W\d]\w*)
+      (?P<ws>\s++)
+    | (?P<comment>\#[^\r\n]*+)
+    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*+\"\"\"
+                | '''(?:[^'\\]|\\.|'(?!''))*+'''
+                | "(?:[^"\\\r\n]|\\.)*+"
+                | '(?:[^'\\\r\n]|\\.)*+')
+    | (?P<unterminated>["'])
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*+>)
+    | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]*+)
+    | (?P<pname>(?:[^\W\d][PN_CHARS.]*+)?:(?:[PN_CHARS.:%]|\\.)*+)
+    | (?P<name>[^\W\d][PN_CHARS.]*+)
+    | (?P<open>[({\[])
+    | (?P<close>[)}\]])
     | (?P<other>.)
     """.replace("PN_CHARS", _PN_CHARS),
     re.VERBOSE | re.DOTALL,
 )
+# A name that is not a prefixed name is read by the engine as words and punctuation
+# ("x.SERVICE" is x . SERVICE).
+_WORD = re.compile(r"[^\W\d]\w*")
+# Deeper nesting of ( { [ than this is refused before it reaches the engine, whose parser
+# recurses: a few thousand levels overflowed its stack and crashed the worker (a 500).
+MAX_NESTING = 256
 
 
 class QueryRefusedError(Exception):
@@ -62,6 +78,11 @@ class QueryRefusedError(Exception):
 class UpdateRefusedError(QueryRefusedError):
     status = 403
     kind = "read-only"
+
+
+class MalformedQueryError(QueryRefusedError):
+    status = 400
+    kind = "malformed-query"
 
 
 class ServiceRefusedError(QueryRefusedError):
@@ -78,14 +99,54 @@ class QueryInfo:
     deterministic: bool = True
 
 
-def keywords(query: str) -> list[str]:
-    """The bare words of ``query`` (upper-cased), skipping strings, IRIs, comments,
-    variables and prefixed names."""
-    text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
-    words = []
+def _decoded(query: str) -> str:
+    """``query`` with its codepoint escapes decoded (one that names no character stays)."""
+    def char(m: re.Match[str]) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group()
+    return _CODEPOINT.sub(char, query)
+
+
+def _scan(text: str, strict: bool) -> list[str]:
+    """The bare words of ``text`` (upper-cased), skipping strings, IRIs, comments,
+    variables and prefixed names.
+
+    ``strict`` (the query as sent): a string that never closes, or nesting deeper than
+    MAX_NESTING, is refused, since no engine can run the query. Otherwise (the query read
+    with its escapes decoded) the scan stops at a string that never closes: an engine
+    reading the query that way cannot parse it past there."""
+    words: list[str] = []
+    depth = 0
     for match in _TOKEN.finditer(text):
-        if match.lastgroup == "word":
-            words.append(match.group().upper())
+        kind = match.lastgroup
+        if kind == "name":
+            token = match.group()
+            words += [token.upper()] if _WORD.fullmatch(token) else \
+                [w.upper() for w in _WORD.findall(token)]
+        elif kind == "open":
+            depth += 1
+            if depth > MAX_NESTING and strict:
+                raise MalformedQueryError(
+                    f"the query nests brackets more than {MAX_NESTING} deep "
+                    f"(at character {match.start() + 1})")
+        elif kind == "close":
+            depth -= 1
+        elif kind == "unterminated":
+            if strict:
+                raise MalformedQueryError(
+                    f"a string starting at character {match.start() + 1} is never closed")
+            break
+    return words
+
+
+def keywords(query: str) -> list[str]:
+    """The bare words of ``query`` (upper-cased) read as the engine reads it, then those
+    only a reading with its escapes decoded first finds."""
+    words = _scan(query, strict=True)
+    if "\\" in query:
+        decoded = _decoded(query)
+        if decoded != query:
+            words += _scan(decoded, strict=False)
     return words
 
 

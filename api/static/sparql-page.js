@@ -59,9 +59,12 @@
   function termCell(term) {
     var td = el("td");
     if (!term) return td;
-    if (term.type === "uri") {
+    if (term.type === "uri" && /^https?:/i.test(term.value)) {
       var a = el("a", { href: localHref(term.value), title: term.value }, shorten(term.value));
       td.appendChild(a);
+    } else if (term.type === "uri") {
+      /* Only web IRIs become links: a result IRI such as javascript:... stays text. */
+      td.appendChild(el("span", { title: term.value }, shorten(term.value)));
     } else if (term.type === "bnode") {
       td.appendChild(el("span", { "class": "bnode" }, "_:" + term.value));
     } else if (term.type === "literal" || term.type === "typed-literal") {

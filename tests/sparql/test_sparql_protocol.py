@@ -192,6 +192,11 @@ def test_bait_server_counts(bait: str) -> None:
     "SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
     "SELECT * WHERE {{ SERVICE SILENT <{url}/sparql> {{ ?s ?p ?o }} }}",
     "ASK {{ service <{url}/sparql> {{ ?s ?p ?o }} }}",
+    # A \u escape inside a string: one string to Oxigraph, which then ran the SERVICE
+    # (the scan used to decode escapes first and saw the SERVICE inside a string).
+    'SELECT * WHERE {{ BIND("a\\u0022" AS ?x) SERVICE <{url}/sparql> {{ ?s ?p ?o }} BIND("b" AS ?y) }}',
+    "SELECT * WHERE {{ BIND('a\\u0027' AS ?x) SERVICE <{url}/sparql> {{ ?s ?p ?o }} BIND('b' AS ?y) }}",
+    'SELECT * WHERE {{ BIND("\\u000a# " AS ?x) SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}',
 ])
 def test_service_refused_before_execution(client: TestClient, bait: str, template: str) -> None:
     body = _problem(client.post("/sparql", data={"query": template.format(url=bait)}), 400)
@@ -277,6 +282,13 @@ def test_body_size_cap(client: TestClient) -> None:
     ("GET", {"params": [("query", "ASK {}"), ("query", "ASK {}")]}, 400),
     ("POST", {"data": {"query": "ASK {}", "timeout": "soon"}}, 400),
     ("POST", {"data": {"query": "ASK {}", "timeout": "-1"}}, 400),
+    ("POST", {"data": {"query": "ASK {}", "timeout": "1_0"}}, 400),
+    ("POST", {"data": {"query": "ASK {}", "timeout": "1e1"}}, 400),
+    ("POST", {"data": {"query": "ASK {}", "timeout": "inf"}}, 400),
+    ("POST", {"data": {"query": "ASK {}", "timeout": "0.0"}}, 400),
+    # Refused before it runs: a string that never closes, nesting past the limit.
+    ("POST", {"data": {"query": 'ASK { ?s ?p "open }'}}, 400),
+    ("POST", {"data": {"query": "ASK " + "{" * 3000 + "}" * 3000}}, 400),
 ])
 def test_bad_requests(client: TestClient, method: str, kwargs: dict, status: int) -> None:
     _problem(client.request(method, "/sparql", **kwargs), status)
@@ -289,6 +301,15 @@ def test_other_methods_are_not_allowed(client: TestClient, method: str) -> None:
     assert set(resp.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST",
                                                                        "OPTIONS"}
     assert resp.headers["access-control-allow-origin"] == "*"
+
+
+def test_if_none_match_star_is_no_answer_to_a_query_that_has_none(client: TestClient) -> None:
+    """``*`` matches any current answer: a malformed query has none (400), a good one gets
+    its 304 only once it has run."""
+    bad = client.get("/sparql", params={"query": "ASK { ?s ?p"}, headers={"If-None-Match": "*"})
+    assert bad.status_code == 400
+    good = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"If-None-Match": "*"})
+    assert good.status_code == 304 and good.headers["etag"]
 
 
 def test_head_answers_like_get_without_body(client: TestClient) -> None:
