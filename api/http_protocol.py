@@ -20,6 +20,10 @@ gets a 400 that says why, instead of running with its body missing.
 Requests the parsers refuse before the application sees them get a problem document like
 every other error of the API (``application/problem+json``), not uvicorn's plain text:
 a URL longer than httptools can read (65,535 bytes) gets 414, other malformed requests 400.
+
+Header fields are bounded too, which neither httptools nor uvicorn does: more than
+MAX_HEADER_BYTES of them, or more than MAX_HEADERS fields, get 431. A 21 MB ``Accept``
+header used to reach content negotiation, which held the event loop for seconds.
 """
 
 from __future__ import annotations
@@ -37,6 +41,13 @@ IMPORT_STRING = "api.http_protocol:UpgradeTolerantHttpToolsProtocol"
 
 # httptools.parse_url (http_parser_url, 16-bit offsets) cannot read a longer URL.
 MAX_URL_BYTES = 65_535
+# Header fields of one request, names and values together; and how many fields.
+MAX_HEADER_BYTES = 65_536
+MAX_HEADERS = 128
+# Bytes read while a request's head is incomplete: bounds what the parser buffers for one
+# header before it hands it over (a read holds at most a few hundred KB, so a head under
+# MAX_HEADER_BYTES never comes near this even when its body arrives in the same read).
+MAX_HEAD_READ_BYTES = 1_048_576
 
 
 def problem_bytes(status: int, kind: str, detail: str,
@@ -63,6 +74,10 @@ class _UrlTooLongError(Exception):
     """Raised from the parser's URL callback to stop reading the request."""
 
 
+class _HeadersTooLargeError(Exception):
+    """Raised from the parser's header callback to stop reading the request."""
+
+
 class _H11IgnoringUpgrades(H11Protocol):
     """h11, saying at debug level (not as two warnings, one of them advice to install a
     WebSocket library) that it answers an upgrade offer in HTTP/1.1."""
@@ -84,9 +99,24 @@ class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
         self._received: bytearray | None = bytearray()
         self._ignored_upgrade = False
         self._url_too_long = False
+        self._headers_too_large = False
+        self._in_head = True  # reading a request's head (until its headers are complete)
+        self._head_bytes = 0  # header bytes of the current request
+        self._head_read = 0  # bytes read while its head was incomplete
 
     def send_400_response(self, msg: str) -> None:
         _send_problem(self, 400, "malformed-request", msg)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._head_bytes, self._head_read = True, 0, 0
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_bytes += len(name) + len(value) + 4
+        if self._head_bytes > MAX_HEADER_BYTES or len(self.headers) >= MAX_HEADERS:
+            self._headers_too_large = True
+            raise _HeadersTooLargeError  # httptools raises HttpParserCallbackError
+        super().on_header(name, value)
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -98,6 +128,7 @@ class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
         return bool(self.parser.should_upgrade()) and not self._should_upgrade()
 
     def on_headers_complete(self) -> None:
+        self._in_head = False
         if self._offers_other_upgrade():
             # Run nothing yet: the body has not been read, and h11 will parse it all.
             self._ignored_upgrade = True
@@ -106,16 +137,25 @@ class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
+        self._in_head, self._head_read = True, 0  # the connection's next request
         if not self._ignored_upgrade:
             super().on_message_complete()
 
     def data_received(self, data: bytes) -> None:
         if self._received is not None:
             self._received += data
+        if self._in_head:
+            self._head_read += len(data)
+            if self._head_read > MAX_HEAD_READ_BYTES:
+                self._refuse_headers()
+                return
         self._unset_keepalive_if_required()
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
+            if self._headers_too_large:
+                self._refuse_headers()
+                return
             if self._url_too_long:
                 _send_problem(self, 414, "uri-too-long",
                               f"the URL is longer than {MAX_URL_BYTES} bytes; send a long SPARQL "
@@ -132,6 +172,11 @@ class UpgradeTolerantHttpToolsProtocol(HttpToolsProtocol):
                 _send_problem(self, 400, "upgrade-not-supported",
                               "This server does not upgrade to another protocol. Send the request "
                               "without an Upgrade header, or make the offer on a new connection.")
+
+    def _refuse_headers(self) -> None:
+        _send_problem(self, 431, "headers-too-large",
+                      f"the request's header fields are larger than {MAX_HEADER_BYTES} bytes "
+                      f"or more than {MAX_HEADERS} fields")
 
     def _hand_to_h11(self, received: bytes) -> None:
         """Serve this connection with h11 from now on, starting with the bytes so far."""

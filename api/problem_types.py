@@ -43,6 +43,10 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         (414,), "URI too long",
         "The request's URL is longer than the HTTP parser reads (65,535 bytes). Send a long "
         "SPARQL query by POST."),
+    "headers-too-large": ProblemType(
+        (431,), "Request header fields too large",
+        "The request's header fields together are larger than 65,536 bytes, or more than 128 "
+        "fields."),
     "malformed-request": ProblemType(
         (400,), "Malformed request", "The HTTP request could not be parsed."),
     "upgrade-not-supported": ProblemType(

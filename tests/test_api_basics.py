@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,11 @@ def test_every_setting_is_documented(built_settings: Settings) -> None:
     for name, info in live.items():
         assert info["description"], f"setting {name} has no description"
         assert info["env"] in readme, f"{info['env']} missing from README"
+    # No folder of the server is shown: the store's and the data's are absolute here.
+    shown = json.dumps(live)
+    for folder in (built_settings.resolved_store_dir, built_settings.data_dir.resolve(), Path.cwd()):
+        assert str(folder) not in shown, folder
+    assert live["store_dir"]["value"] == "(a folder on the server: not shown)"
 
 
 def test_another_base_iri_is_refused_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:

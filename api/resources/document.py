@@ -24,7 +24,13 @@ from pyld import jsonld
 from rdflib import Graph
 
 from api.problems import Problem
-from api.routers.sparql import CORS_HEADERS, TRUNCATED_HEADER, SparqlService, etag_matches
+from api.routers.sparql import (
+    CORS_HEADERS,
+    TRUNCATED_HEADER,
+    SparqlService,
+    etag_matches,
+    requested_headers,
+)
 from api.sparql import formats
 from api.sparql.negotiation import NotAcceptableError, negotiate
 from api.sparql.workers import Job, Outcome
@@ -98,8 +104,7 @@ def preflight(request: Request) -> Response:
     return Response(status_code=204, headers={
         "Access-Control-Allow-Origin": "*",
         "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-        "Access-Control-Allow-Headers": request.headers.get("access-control-request-headers")
-        or "Accept, If-None-Match",
+        "Access-Control-Allow-Headers": requested_headers(request, "Accept, If-None-Match"),
         "Access-Control-Max-Age": "86400",
     })
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -56,16 +57,28 @@ def settings_json(request: Request) -> dict[str, dict[str, Any]]:
     settings: Settings = request.app.state.settings
     out: dict[str, dict[str, Any]] = {}
     for name, field in Settings.model_fields.items():
-        value = _without_password(getattr(settings, name))
+        value = _public(getattr(settings, name))
+        default = _public(field.default)
         out[name] = {
             "value": str(value) if value is not None and not isinstance(value, int | float | bool)
             else value,
-            "default": None if field.default is None else str(field.default)
-            if not isinstance(field.default, int | float | bool) else field.default,
+            "default": None if default is None else str(default)
+            if not isinstance(default, int | float | bool) else default,
             "env": f"HKKG_{name.upper()}",
             "description": field.description,
         }
     return out
+
+
+HIDDEN_PATH = "(a folder on the server: not shown)"
+
+
+def _public(value: Any) -> Any:
+    """What a setting's value may show to anyone: no password of a URL, and no absolute
+    path of the server's file system (which tells an attacker its layout)."""
+    if isinstance(value, Path) and value.is_absolute():
+        return HIDDEN_PATH
+    return _without_password(value)
 
 
 def _without_password(value: Any) -> Any:

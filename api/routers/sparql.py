@@ -196,9 +196,8 @@ class SparqlService:
 
     @staticmethod
     def preflight(request: Request) -> Response:
-        asked = request.headers.get("access-control-request-headers")
         headers = dict(PREFLIGHT_HEADERS)
-        headers["Access-Control-Allow-Headers"] = asked or "Accept, Content-Type"
+        headers["Access-Control-Allow-Headers"] = requested_headers(request, "Accept, Content-Type")
         return Response(status_code=204, headers=headers)
 
     # -- reading the request
@@ -457,6 +456,18 @@ def _negotiate_simple(offered: list[str], accept: str | None, wanted: list[str])
     """Pick one of ``offered`` media types (first preferred) for Accept / format=."""
     fmts = tuple(formats.Format(m, m, "graph", "") for m in offered)
     return negotiate(fmts, accept, wanted).media_type
+
+
+# A list of header names (RFC 9110 tokens), as a preflight's Access-Control-Request-Headers.
+_HEADER_NAMES = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*")
+
+
+def requested_headers(request: Request, default: str) -> str:
+    """What a CORS preflight allows: the header names it asks for, else ``default``. Any
+    header may be sent, but the answer repeats only a short, well-formed list of names,
+    never an arbitrary value of any size."""
+    asked = (request.headers.get("access-control-request-headers") or "").strip()
+    return asked if len(asked) <= 1_000 and _HEADER_NAMES.fullmatch(asked) else default
 
 
 def answer_etag(build: str, job: Job) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import mimeparse
 
+from api.problems import shown
 from api.sparql.formats import ALL_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Format, by_name
 
 
@@ -19,7 +20,7 @@ class NotAcceptableError(Exception):
     """Nothing offered fits; carries the offered media types for the 406 body."""
 
     def __init__(self, offered: list[str], asked: str):
-        super().__init__(f"none of the offered types matches {asked!r}")
+        super().__init__(f"none of the offered types matches {shown(asked)!r}")
         self.offered = offered
 
 

@@ -488,3 +488,23 @@ def test_a_query_string_that_is_not_utf8_gets_a_problem_400(client: TestClient) 
     assert start["status"] == 400
     assert (b"content-type", b"application/problem+json") in start["headers"]
     assert "query string is not UTF-8" in json.loads(body)["detail"]
+
+
+@pytest.mark.parametrize("path", ["/sparql", "/id/org/dpo"])
+def test_a_preflight_repeats_only_a_short_list_of_header_names(client: TestClient, path: str) -> None:
+    asked = "Accept, Content-Type, X-Requested-With"
+    preflight = {"Origin": "http://a.example", "Access-Control-Request-Method": "GET"}
+    ok = client.options(path, headers={**preflight, "Access-Control-Request-Headers": asked})
+    assert ok.status_code == 204 and ok.headers["access-control-allow-headers"] == asked
+    for junk in ("x" * 5_000, "Accept Set-Cookie: a=b", "Accept, <script>"):
+        r = client.options(path, headers={**preflight, "Access-Control-Request-Headers": junk})
+        assert r.status_code == 204
+        assert "x" * 100 not in r.headers["access-control-allow-headers"]
+        assert "<script>" not in r.headers["access-control-allow-headers"]
+
+
+def test_a_406_does_not_echo_a_long_accept_header(client: TestClient) -> None:
+    accept = "text/x-nothing, " * 20_000
+    resp = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": accept})
+    body = _problem(resp, 406)
+    assert len(body["detail"]) < 2_000 and "characters" in body["detail"]
