@@ -148,6 +148,27 @@ REUSED_PROPERTIES: dict[str, tuple[URIRef, str | None]] = {
     "or": (SH["or"], ID_LIST),
 }
 
+# Whether a key holds one value or an array must not depend on the thing: an app that
+# reads ``doc.mentions.map(...)`` breaks on the one passage with a single mention. So a
+# property whose values are IRIs always holds an array ("@container": "@set"), except
+# these, which hold at most one value per thing (the shapes say so, or the loaders make
+# one; a test checks the graph). A literal holds one value, except the keys of
+# MULTI_LITERALS, whose values per language are arrays.
+SINGLE_IRIS: frozenset[str] = frozenset({
+    # a claim: what it is about and says, where it comes from
+    "about", "claimPredicate", "claimObject", "listRole", "measure", "unit", "qualifier",
+    "modality", "datePrecision", "statedIn", "amount", "eventSchedule", "subject",
+    "hasSource", "hasSelector",
+    # kinds and parts of documents, passages and events
+    "documentKind", "passageKind", "eventKind", "isPartOf", "license", "sparqlEndpoint",
+    # the ontology and the SHACL shapes and report
+    "domain", "range", "inverseOf", "focusNode", "resultPath", "resultSeverity",
+    "sourceConstraint", "sourceConstraintComponent", "sourceShape", "shValue", "path",
+    "severity", "node", "nodeKind", "class", "datatype", "lessThanOrEquals",
+    "qualifiedValueShape", "prefixes",
+})
+MULTI_LITERALS: frozenset[str] = frozenset({"altLabel"})
+
 # The reused vocabularies' classes the graph uses, so that "@type" is a term too.
 REUSED_CLASSES: dict[str, URIRef] = {
     "Concept": SKOS.Concept,
@@ -171,14 +192,21 @@ REUSED_CLASSES: dict[str, URIRef] = {
 }
 
 
-def _definition(iri: str, kind: str | None) -> dict[str, str]:
+def _definition(iri: str, kind: str | None, key: str) -> dict[str, Any]:
     if kind == LANG:
-        return {"@id": iri, "@container": "@language"}
+        return {"@id": iri, "@container": ["@language", "@set"] if key in MULTI_LITERALS
+                else "@language"}
     if kind == LIST:
         return {"@id": iri, "@container": "@list"}
     if kind == ID_LIST:
         return {"@id": iri, "@type": "@id", "@container": "@list"}
-    return {"@id": iri, "@type": kind} if kind else {"@id": iri}
+    if kind == ID:
+        return {"@id": iri, "@type": "@id"} if key in SINGLE_IRIS else \
+            {"@id": iri, "@type": "@id", "@container": "@set"}
+    definition: dict[str, Any] = {"@id": iri, "@type": kind} if kind else {"@id": iri}
+    if key in MULTI_LITERALS:
+        definition["@container"] = "@set"
+    return definition
 
 
 def build_context(ontology: Graph) -> dict[str, Any]:
@@ -186,13 +214,15 @@ def build_context(ontology: Graph) -> dict[str, Any]:
     ns = str(HKSC)
     # Reused vocabularies' properties, then their classes, then the project's terms, each
     # by key.
-    context: dict[str, Any] = {}
+    # JSON-LD 1.1: a language map whose values are arrays (["@language", "@set"]), and
+    # "@none" for text without a language, which compaction writes.
+    context: dict[str, Any] = {"@version": 1.1}
     for key, (prop, values) in sorted(REUSED_PROPERTIES.items()):
         if values == MIXED:
-            context[key] = _definition(str(prop), ID)
-            context[key + "Literal"] = _definition(str(prop), PLAIN)
+            context[key] = _definition(str(prop), ID, key)
+            context[key + "Literal"] = _definition(str(prop), PLAIN, key + "Literal")
         else:
-            context[key] = _definition(str(prop), values)
+            context[key] = _definition(str(prop), values, key)
     context.update({key: str(cls) for key, cls in sorted(REUSED_CLASSES.items())})
     terms: dict[str, Any] = {}
     for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty):
@@ -204,10 +234,10 @@ def build_context(ontology: Graph) -> dict[str, Any]:
             if kind == OWL.Class:
                 terms[name] = iri
             elif kind == OWL.ObjectProperty:
-                terms[name] = _definition(iri, ID)
+                terms[name] = _definition(iri, ID, name)
             else:
                 ranges = set(ontology.objects(subject, RDFS.range)) & _TYPED_RANGES
-                terms[name] = _definition(iri, str(ranges.pop()) if len(ranges) == 1 else PLAIN)
+                terms[name] = _definition(iri, str(ranges.pop()) if len(ranges) == 1 else PLAIN, name)
     property_keys = [*REUSED_PROPERTIES,
                      *(k + "Literal" for k, (_p, v) in REUSED_PROPERTIES.items() if v == MIXED)]
     keys = [*property_keys, *REUSED_CLASSES, *terms]

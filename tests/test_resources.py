@@ -96,7 +96,7 @@ def test_context_file_matches_the_ontology(client: TestClient) -> None:
     assert served.text == render(project_context()), \
         "regenerate: python -m graph.jsonld_context > ontology/context.jsonld"
     context = served.json()["@context"]
-    assert context["develops"] == {"@id": str(HKSC.develops), "@type": "@id"}
+    assert context["develops"] == {"@id": str(HKSC.develops), "@type": "@id", "@container": "@set"}
 
 
 def test_browser_gets_a_page_with_quotes_and_links(client: TestClient) -> None:
