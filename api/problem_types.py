@@ -74,6 +74,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "anything from elsewhere."),
     "query-failed": ProblemType(
         (400,), "Query failed", "The engine could not evaluate the query; `detail` says why."),
+    "query-memory": ProblemType(
+        (503,), "Query needed too much memory",
+        "The query needed more memory than a query worker may use (the setting "
+        "HKKG_WORKER_MEMORY_MB); its worker was replaced. Ask for less: fewer or shorter "
+        "values, a LIMIT."),
     "query-timeout": ProblemType(
         (503,), "Query timed out",
         "The query ran past its time limit (the setting HKKG_QUERY_TIMEOUT_S, or a lower "

@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         description="Extra SPARQL worker processes started when every worker is busy "
         "(kept until shutdown), so a slow query does not hold up the next one.",
     )
+    worker_memory_mb: int = Field(
+        default=2048,
+        ge=0,
+        description="Most heap memory (MiB) one SPARQL worker process may use (RLIMIT_DATA); "
+        "a query that needs more stops with a 503 naming this setting and the worker is "
+        "replaced. 0: no limit.",
+    )
     query_cache_mb: int = Field(
         default=64,
         ge=0,
@@ -135,6 +142,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) returned; "
         "longer answers are truncated and say so.",
+    )
+    max_result_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest SPARQL answer body in bytes; a longer answer is cut to the rows "
+        "or triples that fit and says it was truncated (HKKG-Truncated), like one past "
+        "max_results. One row can be very long (a string a query builds).",
     )
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest accepted request body (413 above)."

@@ -133,7 +133,8 @@ class SparqlService:
         self.remote = RemoteStore(remote) if remote is not None else None
         self._remote_build: str | None = None
         self.pool = WorkerPool(remote or settings.resolved_store_dir, settings.query_workers,
-                               settings.query_workers_burst, WRITE_PREFIXES)
+                               settings.query_workers_burst, WRITE_PREFIXES,
+                               memory_mb=settings.worker_memory_mb)
         self._env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
                                 autoescape=select_autoescape(["html"]))
         self._graphs: tuple[str, list[service_description.GraphInfo]] | None = None
@@ -306,6 +307,7 @@ class SparqlService:
             union_default_graph=not info.has_dataset_clause,
             default_graphs=tuple(default_graphs) if default_graphs or named_graphs else None,
             named_graphs=tuple(named_graphs) if default_graphs or named_graphs else None,
+            max_bytes=self.settings.max_result_bytes,
         )
         _check_iris(default_graphs + named_graphs)
         build = self.current_build() if info.deterministic else None
@@ -361,6 +363,13 @@ class SparqlService:
                                "HKKG_QUERY_WORKERS)", kind="endpoint-busy",
                           setting="HKKG_QUERY_WORKERS", headers={"Retry-After": "1"}) from None
         except WorkerCrashedError as exc:
+            if exc.out_of_memory and self.settings.worker_memory_mb:
+                log.warning("SPARQL worker stopped at its memory limit: %s", exc)
+                raise Problem(
+                    503, "query stopped: it needed more memory than a query worker may use "
+                         f"({self.settings.worker_memory_mb} MiB, setting HKKG_WORKER_MEMORY_MB)",
+                    kind="query-memory", setting="HKKG_WORKER_MEMORY_MB",
+                    limit_mb=self.settings.worker_memory_mb) from None
             log.error("SPARQL worker crashed: %s", exc)
             raise Problem(500, "the query worker died while running this query",
                           kind="worker-crashed") from None

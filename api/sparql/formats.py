@@ -236,8 +236,9 @@ def serialize_solutions(solutions: ox.QuerySolutions, fmt: Format, max_results: 
 
 def write_solutions(fmt: Format, variables: Sequence[str],
                     rows: Sequence[Sequence[Term | None]], truncated: bool,
-                    max_results: int) -> bytes:
-    """Serialize SELECT rows (``rows[i][j]`` binds ``variables[j]``)."""
+                    max_results: int, note: str | None = None) -> bytes:
+    """Serialize SELECT rows (``rows[i][j]`` binds ``variables[j]``); a truncated JSON
+    answer says why in ``note`` (by default: cut at ``max_results`` rows)."""
     if fmt.name == "json":
         doc: dict[str, Any] = {
             "head": {"vars": list(variables)},
@@ -250,8 +251,8 @@ def write_solutions(fmt: Format, variables: Sequence[str],
             # In "head", the metadata part: strict streaming parsers (Oxigraph's)
             # reject members after "results".
             doc["head"]["truncated"] = True
-            doc["head"]["note"] = (f"results truncated to the first {max_results} rows "
-                                   "(setting HKKG_MAX_RESULTS)")
+            doc["head"]["note"] = note or (f"results truncated to the first {max_results} rows "
+                                           "(setting HKKG_MAX_RESULTS)")
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
     if fmt.name == "xml":
         parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',

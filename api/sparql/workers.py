@@ -27,9 +27,11 @@ import logging
 import multiprocessing as mp
 import os
 import pickle
+import resource
 import signal
 import socket
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -62,6 +64,8 @@ class Job:
     union_default_graph: bool = True
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    # Largest answer body in bytes (None: no cap); a longer one is cut and marked truncated.
+    max_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,16 @@ class PoolBusyError(Exception):
 
 class WorkerCrashedError(Exception):
     """The worker died while running the query (e.g. out of memory)."""
+
+    def __init__(self, message: str, exitcode: int | None = None):
+        super().__init__(message)
+        self.exitcode = exitcode
+
+    @property
+    def out_of_memory(self) -> bool:
+        """Whether it died as an allocation that failed makes it: Rust aborts (SIGABRT);
+        so does Python when it cannot even raise MemoryError."""
+        return self.exitcode == -signal.SIGABRT
 
 
 # ---------------------------------------------------------------- in the worker
@@ -149,7 +163,8 @@ def execute(store: ox.Store | RemoteStore, job: Job,
                 return Outcome("not-acceptable", message="results")
             if isinstance(result, ox.QueryBoolean):
                 return Outcome("ok", formats.write_boolean(fmt, bool(result)), fmt.media_type)
-            body = formats.serialize_solutions(result, fmt, job.max_results)
+            fast_cap = min(formats.FAST_PATH_MAX_BYTES, job.max_bytes or formats.FAST_PATH_MAX_BYTES)
+            body = formats.serialize_solutions(result, fmt, job.max_results, max_bytes=fast_cap)
             if body is not None:
                 return Outcome("ok", body, fmt.media_type)
             # Maybe longer than max_results: run it again and cut it here.
@@ -160,20 +175,49 @@ def execute(store: ox.Store | RemoteStore, job: Job,
             variables = [v.value for v in result.variables]
             rows = [tuple(solution) for solution in islice(result, job.max_results + 1)]
             truncated = len(rows) > job.max_results
-            body = formats.write_solutions(fmt, variables, rows[: job.max_results], truncated,
-                                           job.max_results)
+            rows = rows[: job.max_results]
+            body = formats.write_solutions(fmt, variables, rows, truncated, job.max_results)
+            if job.max_bytes is not None and len(body) > job.max_bytes:
+                cap = job.max_bytes
+                note = (f"results truncated to the rows that fit in {cap} bytes "
+                        "(setting HKKG_MAX_RESULT_BYTES)")
+                results_fmt = fmt
+
+                def write(part: list[Any]) -> bytes:
+                    return formats.write_solutions(results_fmt, variables, part, True,
+                                                   job.max_results, note)
+                body = fit_in_bytes(write, rows, cap)
+                truncated = True
             return Outcome("ok", body, fmt.media_type, truncated)
         fmt = formats.by_name(job.graph_format or "")
         if fmt is None:
             return Outcome("not-acceptable", message="graph")
         triples = distinct_triples(result, job.max_results + 1)
         truncated = len(triples) > job.max_results
-        body = formats.write_triples(fmt, triples[: job.max_results], prefixes)
+        triples = triples[: job.max_results]
+        body = formats.write_triples(fmt, triples, prefixes)
+        if job.max_bytes is not None and len(body) > job.max_bytes:
+            graph_fmt = fmt
+            body = fit_in_bytes(lambda part: formats.write_triples(graph_fmt, part, prefixes),
+                                triples, job.max_bytes)
+            truncated = True
         return Outcome("ok", body, fmt.media_type, truncated)
     except SyntaxError as exc:  # a row of a remote store's answer that cannot be read
         return Outcome("unavailable", message=f"unreadable answer from the store: {exc}")
     except (OSError, ValueError, RuntimeError) as exc:
         return Outcome("error", message=str(exc))
+
+
+def fit_in_bytes(write: Callable[[list[Any]], bytes], items: list[Any], cap: int) -> bytes:
+    """``write`` of the longest head of ``items`` found (halving) whose body is at most
+    ``cap`` bytes; of none when even one item is longer. For answers past
+    HKKG_MAX_RESULT_BYTES, rare, so a few writes are cheaper than measuring each item."""
+    count = len(items)
+    body = write(items)
+    while count and len(body) > cap:
+        count //= 2
+        body = write(items[:count])
+    return body
 
 
 def distinct_triples(result: Any, limit: int) -> list[Any]:
@@ -192,9 +236,21 @@ def distinct_triples(result: Any, limit: int) -> list[Any]:
     return list(seen)
 
 
-def worker_main(conn: Connection, spec: StoreSpec, prefixes: dict[str, str]) -> None:
+def limit_memory(memory_bytes: int) -> None:
+    """Cap this process's heap (RLIMIT_DATA: brk and private mappings, which is where the
+    engine's and Python's allocations go; not the store's files, which it maps shared).
+    A query whose strings or intermediate results outgrow it fails an allocation and the
+    worker dies, instead of taking the machine's memory: twenty nested CONCATs of a
+    1,000-character string asked for gigabytes."""
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
+
+
+def worker_main(conn: Connection, spec: StoreSpec, prefixes: dict[str, str],
+                memory_bytes: int = 0) -> None:
     """Entry point of a worker process: answer jobs until told to stop (None)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when we stop
+    limit_memory(memory_bytes)
     source = RemoteStore(spec) if isinstance(spec, RemoteConfig) else EmbeddedBuilds(spec)
     conn.send(("ready", os.getpid()))
     while True:
@@ -269,9 +325,10 @@ class WorkerPool:
     every worker is busy. Create and use it inside one running event loop."""
 
     def __init__(self, store: StoreSpec, size: int, burst: int = 0,
-                 prefixes: dict[str, str] | None = None):
+                 prefixes: dict[str, str] | None = None, memory_mb: int = 0):
         self.store = store
         self.size = size
+        self.memory_bytes = memory_mb * 1024 * 1024
         self.max_workers = size + burst
         self.prefixes = dict(prefixes or {})
         self._ctx = mp.get_context("spawn")
@@ -332,8 +389,11 @@ class WorkerPool:
             self._replace(worker)
             raise QueryTimeoutError(f"query ran past {timeout:g} s") from None
         except (asyncio.IncompleteReadError, OSError) as exc:
+            # How it died says why (a failed allocation aborts): wait a little for its exit.
+            await asyncio.to_thread(worker.process.join, 1.0)
+            exitcode = worker.process.exitcode
             self._replace(worker)
-            raise WorkerCrashedError(str(exc) or "worker died") from exc
+            raise WorkerCrashedError(str(exc) or "worker died", exitcode) from exc
         except BaseException:
             # Cancelled (client gone, server stopping): the worker may still be busy.
             self._replace(worker)
@@ -361,7 +421,7 @@ class WorkerPool:
         parent, child_sock = socket.socketpair()
         child = Connection(child_sock.detach())
         process = self._ctx.Process(
-            target=worker_main, args=(child, self.store, self.prefixes),
+            target=worker_main, args=(child, self.store, self.prefixes, self.memory_bytes),
             name="hkkg-sparql-worker", daemon=True,
         )
         process.start()

@@ -197,3 +197,50 @@ def test_no_published_store_is_a_503_problem_without_paths(tmp_path: Path) -> No
     problem = response.json()
     assert problem["type"].endswith("store-not-built") and "hkkg build" in problem["detail"]
     assert str(tmp_path) not in response.text
+
+
+def _doubling(times: int) -> str:
+    """A string of 1,000 characters doubled ``times`` times: 2**times KB for one row."""
+    binds = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(times))
+    return f'SELECT ?v{times} WHERE {{ BIND("{"x" * 1000}" AS ?v0) {binds} }}'
+
+
+def test_a_query_past_the_memory_limit_is_stopped_and_the_worker_replaced(sparql_store: Path) -> None:
+    """Twenty-two doublings ask for gigabytes in one row; a worker may use 256 MiB here."""
+    settings = settings_for(sparql_store, worker_memory_mb=256, query_workers=1,
+                            query_workers_burst=0, query_cache_mb=0)
+    with app_client(settings) as client:
+        pool = client.app.state.sparql.pool  # type: ignore[attr-defined]
+        assert _wait(lambda: pool.idle_count == 1)
+        (before,) = pool.pids()
+        resp = client.post("/sparql", data={"query": _doubling(22)})
+        assert resp.status_code == 503, resp.text
+        body = resp.json()
+        assert body["type"].endswith("/query-memory") and body["setting"] == "HKKG_WORKER_MEMORY_MB"
+        assert "256 MiB" in body["detail"]
+        assert _wait(lambda: pool.idle_count == 1 and pool.pids() != [before])
+        ok = client.post("/sparql", data={"query": ASK},
+                         headers={"Accept": "application/sparql-results+json"})
+        assert ok.status_code == 200 and ok.json()["boolean"] is True
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml",
+                                    "text/csv", "text/tab-separated-values"])
+def test_an_answer_past_the_byte_cap_is_cut_and_says_so(sparql_store: Path, accept: str) -> None:
+    """Rows are capped in number (HKKG_MAX_RESULTS) and the answer in bytes: one row can be
+    megabytes. Past HKKG_MAX_RESULT_BYTES the answer keeps the rows that fit."""
+    settings = settings_for(sparql_store, max_result_bytes=4096, query_cache_mb=0)
+    with app_client(settings) as client:
+        many = client.post("/sparql", data={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"},
+                           headers={"Accept": accept})
+        assert many.status_code == 200
+        assert many.headers["hkkg-truncated"] == "true"
+        assert 0 < len(many.content) <= 4096
+        huge = client.post("/sparql", data={"query": _doubling(4)}, headers={"Accept": accept})
+        assert huge.status_code == 200 and huge.headers["hkkg-truncated"] == "true"
+        assert len(huge.content) <= 4096 and b"xxxxxxxxxx" not in huge.content  # no row fits
+        if accept.endswith("json"):
+            assert "HKKG_MAX_RESULT_BYTES" in huge.json()["head"]["note"]
+        graph = client.post("/sparql", data={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+                            headers={"Accept": "application/n-triples"})
+        assert graph.headers["hkkg-truncated"] == "true" and 0 < len(graph.content) <= 4096
