@@ -74,6 +74,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "anything from elsewhere."),
     "query-failed": ProblemType(
         (400,), "Query failed", "The engine could not evaluate the query; `detail` says why."),
+    "too-many-queries": ProblemType(
+        (429,), "Too many queries at once",
+        "This client already runs as many queries at once as the setting HKKG_CLIENT_QUERIES "
+        "allows, and none of them ended within the time limit. Wait for answers before "
+        "sending more; Retry-After says how long."),
     "query-memory": ProblemType(
         (503,), "Query needed too much memory",
         "The query needed more memory than a query worker may use (the setting "

@@ -115,10 +115,16 @@ def oxigraph_server(build: Path, port: int) -> Any:
     return _server(cmd, port)
 
 
-def _post(conn: HTTPConnection, path: str, query: str, accept: str) -> tuple[int, bytes]:
+def _post(conn: HTTPConnection, path: str, query: str, accept: str,
+          client: str | None = None) -> tuple[int, bytes]:
     body = urlencode({"query": query})
-    conn.request("POST", path, body=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+    if client is not None:
+        # Each client process is one client: the endpoint runs at most HKKG_CLIENT_QUERIES
+        # queries per client address at once, and takes the address from X-Forwarded-For
+        # on connections from 127.0.0.1 (uvicorn's trusted proxy). Oxigraph ignores it.
+        headers["X-Forwarded-For"] = client
+    conn.request("POST", path, body=body, headers=headers)
     resp = conn.getresponse()
     return resp.status, resp.read()
 
@@ -168,7 +174,7 @@ def _client(port: int, path: str, queries: list[tuple[str, str]], offset: int,
         query, accept = queries[i % len(queries)]
         i += 1
         try:
-            status, _ = _post(conn, path, query, accept)
+            status, _ = _post(conn, path, query, accept, f"192.0.2.{offset + 1}")
         except OSError:
             errors += 1
             conn = HTTPConnection("127.0.0.1", port, timeout=60)

@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         description="Extra SPARQL worker processes started when every worker is busy "
         "(kept until shutdown), so a slow query does not hold up the next one.",
     )
+    client_queries: int = Field(
+        default=2,
+        ge=0,
+        description="Most SPARQL queries one client (IP address; behind a trusted proxy, the "
+        "address it forwards) runs at once; its further queries wait for one of its own to "
+        "end (429 past the time limit), so one client cannot hold every worker. 0: no limit.",
+    )
     worker_memory_mb: int = Field(
         default=2048,
         ge=0,

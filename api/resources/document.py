@@ -28,6 +28,7 @@ from api.routers.sparql import (
     CORS_HEADERS,
     TRUNCATED_HEADER,
     SparqlService,
+    client_of,
     etag_matches,
     requested_headers,
 )
@@ -173,7 +174,8 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
             return Response(status_code=304, headers=headers)
     rendered = service.cache.get(key) if build is not None and service.cache else None
     if rendered is None:
-        outcome, _cached = await service.run_cached(job, settings.query_timeout_s, build)
+        outcome, _cached = await service.run_cached(job, settings.query_timeout_s, build,
+                                                    client_of(request))
         if empty is not None and not outcome.body.strip():
             raise empty
         # Parsing and re-serializing is Python work (JSON-LD of the largest thing: about 1 s):

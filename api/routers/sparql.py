@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -102,6 +102,20 @@ class SparqlFastPath:
         await self.app(scope, receive, send)
 
 
+@dataclass
+class _ClientSlot:
+    """The places of one client (address) to run queries, and how many of its requests
+    hold or wait for one (the entry goes when none does)."""
+
+    running: asyncio.Semaphore
+    users: int = 0
+
+
+def client_of(request: Request) -> str | None:
+    """The client's address (behind a trusted proxy, the one it forwards)."""
+    return request.client.host if request.client else None
+
+
 class Params:
     """The protocol parameters of one request, from the URL and/or the body."""
 
@@ -141,6 +155,7 @@ class SparqlService:
         cache_bytes = settings.query_cache_mb * 1024 * 1024
         self.cache = ResultCache(cache_bytes) if cache_bytes else None
         self._link = settings.resolved_store_dir / "current"
+        self._client_slots: dict[str, _ClientSlot] = {}
 
     def render_page(self, name: str, **context: Any) -> str:
         """Render one of ``api/templates`` (autoescaped)."""
@@ -322,7 +337,7 @@ class SparqlService:
             if if_none_match and if_none_match.strip() != "*" \
                     and etag_matches(if_none_match, headers["ETag"]):
                 return Response(status_code=304, headers=headers)
-        outcome, cached = await self.run_cached(job, timeout, build)
+        outcome, cached = await self.run_cached(job, timeout, build, client_of(request))
         if not cached and build is not None and outcome.build and outcome.build != build:
             headers["ETag"] = answer_etag(outcome.build, job)  # the build it ran on
         if "ETag" in headers and etag_matches(if_none_match, headers["ETag"]):
@@ -334,18 +349,56 @@ class SparqlService:
             headers[TRUNCATED_HEADER] = "true"
         return Response(outcome.body, media_type=formats.content_type(fmt), headers=headers)
 
-    async def run_cached(self, job: Job, timeout: float,
-                         build: str | None) -> tuple[Outcome, bool]:
+    async def run_cached(self, job: Job, timeout: float, build: str | None,
+                         client: str | None = None) -> tuple[Outcome, bool]:
         """The answer to ``job`` and whether it came from the cache: answers are cached
-        per build, so ``build`` is None for a query whose answer may change (RAND, NOW)."""
+        per build, so ``build`` is None for a query whose answer may change (RAND, NOW).
+        ``client`` (an address) runs at most HKKG_CLIENT_QUERIES queries at once."""
         if build is not None and self.cache is not None:
             outcome = self.cache.get((build, job))
             if outcome is not None:
                 return outcome, True
-        outcome = await self.run(job, timeout)
+        async with self.client_slot(client, timeout):
+            outcome = await self.run(job, timeout)
         if build is not None and outcome.build and self.cache is not None:
             self.cache.put((outcome.build, job), outcome)
         return outcome, False
+
+    @asynccontextmanager
+    async def client_slot(self, client: str | None, timeout: float) -> AsyncIterator[None]:
+        """One of ``client``'s HKKG_CLIENT_QUERIES places to run a query; waits (at most
+        ``timeout``) while all its places are taken, then 429.
+
+        The pool is small (workers plus burst), so without this one client sending a few
+        slow queries at once held every worker and everybody else got 503; now its further
+        queries wait for its own to finish, and the other workers stay free for others."""
+        cap = self.settings.client_queries
+        if not cap or client is None:
+            yield
+            return
+        slot = self._client_slots.get(client)
+        if slot is None:
+            slot = self._client_slots[client] = _ClientSlot(asyncio.Semaphore(cap))
+        slot.users += 1
+        try:
+            try:
+                async with asyncio.timeout(timeout):
+                    await slot.running.acquire()
+            except TimeoutError:
+                raise Problem(
+                    429, f"this client already runs {cap} queries at once (setting "
+                         "HKKG_CLIENT_QUERIES) and none ended within the time limit; wait for "
+                         "an answer before sending more", kind="too-many-queries",
+                    setting="HKKG_CLIENT_QUERIES", limit=cap,
+                    headers={"Retry-After": str(math.ceil(timeout))}) from None
+            try:
+                yield
+            finally:
+                slot.running.release()
+        finally:
+            slot.users -= 1
+            if slot.users == 0:
+                del self._client_slots[client]
 
     async def run(self, job: Job, timeout: float) -> Outcome:
         """Run ``job`` on the pool and turn every failure into a problem."""

@@ -244,3 +244,37 @@ def test_an_answer_past_the_byte_cap_is_cut_and_says_so(sparql_store: Path, acce
         graph = client.post("/sparql", data={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
                             headers={"Accept": "application/n-triples"})
         assert graph.headers["hkkg-truncated"] == "true" and 0 < len(graph.content) <= 4096
+
+
+def test_one_client_cannot_hold_every_worker(sparql_store: Path) -> None:
+    """A client sending three slow queries at once used to take both workers and the burst
+    one: everybody else got 503. Now its third waits for one of its own, and another
+    client's ASK gets a worker at once. (Clients are told apart by address; uvicorn takes
+    it from X-Forwarded-For when the connection comes from 127.0.0.1, a trusted proxy.)"""
+    settings = settings_for(sparql_store, query_timeout_s=4.0, query_workers=2,
+                            query_workers_burst=1, query_cache_mb=0, client_queries=2)
+    with running_server(settings) as url:
+        endpoint = url + "/sparql"
+        statuses: list[int] = []
+
+        def run_slow() -> None:
+            with httpx.Client(timeout=30) as http:
+                resp = http.post(endpoint, data={"query": SLOW},
+                                 headers={"X-Forwarded-For": "192.0.2.1"})
+            statuses.append(resp.status_code)
+
+        threads = [threading.Thread(target=run_slow) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        with httpx.Client(timeout=30) as http:
+            other = http.post(endpoint, data={"query": ASK},
+                              headers={"X-Forwarded-For": "192.0.2.2",
+                                       "Accept": "application/sparql-results+json"})
+        waited = time.monotonic() - started
+        for thread in threads:
+            thread.join()
+    assert other.status_code == 200, other.text
+    assert waited < 2.0, waited  # not queued behind the slow ones (their limit is 4 s)
+    assert sorted(statuses)[:2] == [503, 503]  # the slow ones really ran to their limit
