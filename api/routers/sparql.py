@@ -358,47 +358,59 @@ class SparqlService:
             outcome = self.cache.get((build, job))
             if outcome is not None:
                 return outcome, True
-        async with self.client_slot(client, timeout):
+        place = await self._take_place(client, timeout)
+        try:
             outcome = await self.run(job, timeout)
+        finally:
+            self._give_place(client, place)
         if build is not None and outcome.build and self.cache is not None:
             self.cache.put((outcome.build, job), outcome)
         return outcome, False
 
-    @asynccontextmanager
-    async def client_slot(self, client: str | None, timeout: float) -> AsyncIterator[None]:
-        """One of ``client``'s HKKG_CLIENT_QUERIES places to run a query; waits (at most
-        ``timeout``) while all its places are taken, then 429.
+    async def _take_place(self, client: str | None, timeout: float) -> _ClientSlot | None:
+        """One of ``client``'s HKKG_CLIENT_QUERIES places to run a query (None: no limit);
+        waits (at most ``timeout``) while all its places are taken, then 429. Give it back
+        with :meth:`_give_place`.
 
         The pool is small (workers plus burst), so without this one client sending a few
         slow queries at once held every worker and everybody else got 503; now its further
-        queries wait for its own to finish, and the other workers stay free for others."""
+        queries wait for its own to finish, and the other workers stay free for others.
+        Every uncached query passes here: a free place is taken without a timer."""
         cap = self.settings.client_queries
         if not cap or client is None:
-            yield
-            return
+            return None
         slot = self._client_slots.get(client)
         if slot is None:
             slot = self._client_slots[client] = _ClientSlot(asyncio.Semaphore(cap))
         slot.users += 1
+        if not slot.running.locked():
+            await slot.running.acquire()  # a free place: no wait
+            return slot
         try:
-            try:
-                async with asyncio.timeout(timeout):
-                    await slot.running.acquire()
-            except TimeoutError:
-                raise Problem(
-                    429, f"this client already runs {cap} queries at once (setting "
-                         "HKKG_CLIENT_QUERIES) and none ended within the time limit; wait for "
-                         "an answer before sending more", kind="too-many-queries",
-                    setting="HKKG_CLIENT_QUERIES", limit=cap,
-                    headers={"Retry-After": str(math.ceil(timeout))}) from None
-            try:
-                yield
-            finally:
-                slot.running.release()
-        finally:
-            slot.users -= 1
-            if slot.users == 0:
-                del self._client_slots[client]
+            async with asyncio.timeout(timeout):
+                await slot.running.acquire()
+        except TimeoutError:
+            self._leave(client, slot)
+            raise Problem(
+                429, f"this client already runs {cap} queries at once (setting "
+                     "HKKG_CLIENT_QUERIES) and none ended within the time limit; wait for "
+                     "an answer before sending more", kind="too-many-queries",
+                setting="HKKG_CLIENT_QUERIES", limit=cap,
+                headers={"Retry-After": str(math.ceil(timeout))}) from None
+        except BaseException:
+            self._leave(client, slot)
+            raise
+        return slot
+
+    def _give_place(self, client: str | None, slot: _ClientSlot | None) -> None:
+        if slot is not None and client is not None:
+            slot.running.release()
+            self._leave(client, slot)
+
+    def _leave(self, client: str, slot: _ClientSlot) -> None:
+        slot.users -= 1
+        if slot.users == 0:
+            del self._client_slots[client]
 
     async def run(self, job: Job, timeout: float) -> Outcome:
         """Run ``job`` on the pool and turn every failure into a problem."""
