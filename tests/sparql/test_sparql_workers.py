@@ -42,8 +42,10 @@ def _wait(predicate, seconds: float = 10.0) -> bool:  # noqa: ANN001
 
 
 def test_slow_query_is_killed_and_worker_replaced(sparql_store: Path) -> None:
+    # The time limit alone: sorting 38 million rows also outgrows the default memory limit
+    # of a worker (HKKG_WORKER_MEMORY_MB), which would stop it first with a query-memory 503.
     settings = settings_for(sparql_store, query_timeout_s=1.5, query_workers=2,
-                            query_workers_burst=0, query_cache_mb=0)
+                            query_workers_burst=0, query_cache_mb=0, worker_memory_mb=0)
     with app_client(settings) as client:
         pool = client.app.state.sparql.pool  # type: ignore[attr-defined]
         assert _wait(lambda: pool.idle_count == 2)
@@ -94,7 +96,7 @@ def test_slow_query_does_not_delay_others(sparql_store: Path, workers: int, burs
     """With two workers the ASK gets the free one; with one worker and a burst of
     one, an extra worker is started for it."""
     settings = settings_for(sparql_store, query_timeout_s=4.0, query_workers=workers,
-                            query_workers_burst=burst, query_cache_mb=0)
+                            query_workers_burst=burst, query_cache_mb=0, worker_memory_mb=0)
     with running_server(settings) as url:
         endpoint = url + "/sparql"
         idle = _ask_latencies(endpoint, 20)
