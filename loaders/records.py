@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from graph.errors import BuildError, InputProblem
@@ -416,7 +416,7 @@ def _claim(
             else:
                 triples.append((c, HKSC.value, value))
                 if unit_name in CURRENCIES:
-                    money = BNode()
+                    money = part_of(c, "amount")
                     triples += [
                         (c, HKSC.amount, money),
                         (money, RDF.type, SCHEMA.MonetaryAmount),
@@ -495,7 +495,7 @@ def _claim(
         if not rec.get("verbatim"):
             errors.append("schedule claim needs 'verbatim', the schedule as the source words it")
         if every is not None:
-            schedule = BNode()
+            schedule = part_of(c, "schedule")
             triples += [
                 (c, SCHEMA.eventSchedule, schedule),
                 (schedule, RDF.type, SCHEMA.Schedule),
@@ -555,6 +555,15 @@ def _claim(
     add_evidence(g, c, doc, key, str(quote))
 
 
+def part_of(claim: URIRef, name: str) -> URIRef:
+    """A node that belongs to one claim (its evidence, quote selector, amount or schedule):
+    ``<claim>#name``. Not a blank node: a client that fetches the claim's description twice,
+    or once and again inside another thing's, merges the two into one graph, and blank
+    nodes would come out twice (RDF 1.1 Concepts 3.5 advises IRIs where identity matters).
+    A fragment resolves to the claim's own description."""
+    return URIRef(f"{claim}#{name}")
+
+
 # Characters of the passage text kept before and after a quote that occurs more than
 # once in it (oa:prefix, oa:suffix), enough to tell the places apart.
 QUOTE_CONTEXT = 32
@@ -586,7 +595,7 @@ def add_evidence(g: Graph, claim: URIRef, doc: SourceDocument, key: str, quote: 
             f"quote cannot be mapped to a span of passage {doc.doc_id}/p/{key} (lines "
             f"{p.line_start}-{p.line_end}) that reads as it after normalising: {quote[:120]!r}"))
     start, end = span
-    target, selector = BNode(), BNode()
+    target, selector = part_of(claim, "evidence"), part_of(claim, "quote")
     g.add((claim, PROV.wasDerivedFrom, passage))
     g.add((claim, HKSC.statedIn, doc.iri))
     g.add((claim, HKSC.evidence, target))

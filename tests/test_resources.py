@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, RDF, SKOS
 
@@ -293,3 +293,19 @@ def test_a_thing_the_report_names_carries_the_whole_result(client: TestClient) -
     page = client.get(path, headers={"Accept": "text/html"}).text
     assert "Validation of this build (1)" in page
     assert 'href="/def/shapes/ActsBeforeEstablished"' in page
+
+
+def test_descriptions_merge_without_copies_of_the_evidence(client: TestClient) -> None:
+    """A crawler that fetches a claim on its own and inside its thing's description merges
+    both into one graph: the evidence, quote and amount are IRIs of the claim
+    (``<claim>#evidence``), not blank nodes, so they do not come out twice."""
+    claim_path = "/id/claim/2024-07-12-legco-paper/iam-smart-registered-users-2024"
+    claim = _graph(client, claim_path, "text/turtle")
+    thing = _graph(client, PATH, "text/turtle")
+    merged = claim + thing + _graph(client, claim_path, "text/turtle")
+    claim_iri = URIRef(str(ID) + claim_path.removeprefix("/id/"))
+    assert list(merged.objects(claim_iri, HKSC.evidence)) == [URIRef(f"{claim_iri}#evidence")]
+    (selector,) = merged.objects(URIRef(f"{claim_iri}#evidence"), OA.hasSelector)
+    assert len(list(merged.objects(selector, OA.exact))) == 1
+    assert not [n for n in merged.all_nodes() if isinstance(n, BNode)
+                and (n, RDF.type, OA.TextQuoteSelector) in merged]
