@@ -309,3 +309,16 @@ def test_descriptions_merge_without_copies_of_the_evidence(client: TestClient) -
     assert len(list(merged.objects(selector, OA.exact))) == 1
     assert not [n for n in merged.all_nodes() if isinstance(n, BNode)
                 and (n, RDF.type, OA.TextQuoteSelector) in merged]
+
+
+@pytest.mark.parametrize(("accept", "fmt"), [("text/turtle", "turtle"), ("application/ld+json", "jsonld"),
+                                             ("text/html", "html")])
+def test_the_answer_names_the_document_apart_from_the_thing(client: TestClient, accept: str,
+                                                            fmt: str) -> None:
+    """200 at /id/... with Content-Location naming the format's own document (decision
+    0008: the canonical IRI answers 303 at w3id.org); that document is the same answer."""
+    r = client.get("/id/org/dpo", headers={"Accept": accept, "Origin": "http://a.example"})
+    assert r.status_code == 200
+    assert r.headers["content-location"] == f"/id/org/dpo?format={fmt}"
+    assert "Content-Location" in r.headers["access-control-expose-headers"]
+    assert client.get(r.headers["content-location"]).content == r.content

@@ -159,6 +159,9 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
     job = query if isinstance(query, Job) else Job(query, None, "ntriples", settings.max_results)
     build = service.current_build()
     headers = document_headers(request, fmt, offered, keep)
+    if len(offered) > 1:
+        # The document this answer is, apart from the thing it may describe (decision 0008).
+        headers["Content-Location"] = format_link(request, fmt.name, keep)
     if_none_match = request.headers.get("if-none-match")
     # The rendered answer depends on the build, the query, the format and the parameters
     # ``render`` reads.

@@ -59,7 +59,7 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     # Link names a document's other formats; Content-Disposition a dump's build file name.
     "Access-Control-Expose-Headers": (f"{TRUNCATED_HEADER}, {CACHE_HEADER}, Content-Type, ETag, Link, "
-                                      "Content-Disposition"),
+                                      "Content-Disposition, Content-Location"),
 }
 PREFLIGHT_HEADERS = {
     **CORS_HEADERS,
