@@ -124,7 +124,7 @@ def document_triples(docs: dict[str, SourceDocument], graph: Graph) -> None:
             p = doc.passage_iri(passage.key)
             graph.add((p, RDF.type, HKSC.Passage))
             graph.add((p, DCTERMS.isPartOf, d))
-            graph.add((p, RDFS.label, Literal(f"{doc.doc_id}, {passage.label}")))
+            graph.add((p, RDFS.label, Literal(f"{doc.doc_id}, {passage.label}", lang="en")))
             graph.add((p, HKSC.passageKey, Literal(passage.key)))
             graph.add((p, HKSC.passageKind, Literal(passage.kind)))
             graph.add((p, HKSC.text, Literal(passage.text)))

@@ -526,7 +526,7 @@ def _claim(
         else:
             triples.append((c, HKSC.exhaustive, Literal(bool(rec["exhaustive"]))))
         if rec.get("description"):
-            triples.append((c, DCTERMS.description, Literal(str(rec["description"]))))
+            triples.append((c, DCTERMS.description, Literal(str(rec["description"]), lang="en")))
     # ---- common parts
     if rec.get("date"):
         try:

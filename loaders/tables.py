@@ -231,7 +231,7 @@ def annex2(ctx: TableContext, spec: TableSpec) -> None:
             g.add((listing, HKSC.technology, tech))
             g.add((listing, HKSC.listRole, HKSC.involves))
             g.add((listing, HKSC.exhaustive, Literal(exhaustive)))
-            g.add((listing, DCTERMS.description, Literal(description or first)))
+            g.add((listing, DCTERMS.description, Literal(description or first, lang="en")))
             g.add((listing, HKSC.modality, ID[f"modality/{spec.modality}"]))
             for member in members:
                 g.add((listing, HKSC.member, member))

@@ -410,3 +410,14 @@ def test_iri_check_agrees_with_the_query_parser() -> None:
         assert iri_is_safe(iri), good
         ox.Store().query(describe_query(iri))  # the query parser takes it
     assert iri_is_safe(str(RDFS.label))
+
+
+def test_every_name_and_description_has_a_language(built_store: EmbeddedStore) -> None:
+    """JSON-LD gives labels by language (``label.en``); an untagged one comes out under
+    "@none" where an app does not look. Passage labels and listing descriptions were."""
+    rows = list(built_store.query("""SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o }
+        FILTER(?p IN (<http://www.w3.org/2000/01/rdf-schema#label>, <http://purl.org/dc/terms/description>,
+                      <http://www.w3.org/2004/02/skos/core#prefLabel>, <http://www.w3.org/2004/02/skos/core#altLabel>,
+                      <http://purl.org/dc/terms/title>, <http://www.w3.org/2004/02/skos/core#definition>))
+        FILTER(isLiteral(?o) && LANG(?o) = "") } LIMIT 5"""))
+    assert rows == []
