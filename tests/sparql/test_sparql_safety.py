@@ -28,6 +28,16 @@ SERVICE_QUERIES = [
     "PREFIX s: <http://e/> SELECT * WHERE { ?a s:b ?c . SERVICE s:endpoint { ?s ?p ?o } }",
 ]
 
+ESCAPE_SMUGGLED = [
+    # \u inside a string: Oxigraph reads one string and then a SERVICE it would run.
+    'SELECT * WHERE { BIND("a\\u0022" AS ?x) SERVICE <http://e/> { ?s ?p ?o } BIND("b" AS ?y) }',
+    "SELECT * WHERE { BIND('a\\u0027' AS ?x) SERVICE <http://e/> { ?s ?p ?o } BIND('b' AS ?y) }",
+    'SELECT * WHERE { BIND("\\u000a# " AS ?x) SERVICE <http://e/> { ?s ?p ?o } }',
+    # (\u spelling the keyword itself is in SERVICE_QUERIES.)
+    # One string read as sent; read with escapes decoded, two strings around a SERVICE.
+    'SELECT * WHERE { BIND("\\u0022) SERVICE <http://e/> { ?s ?p ?o } BIND(\\u0022" AS ?x) }',
+]
+
 HARMLESS_QUERIES = [
     'SELECT * WHERE { ?s ?p "SERVICE" }',
     "SELECT * WHERE { ?s ?p '''a\nSERVICE <http://e/> {}''' }",
@@ -57,8 +67,9 @@ UPDATES = [
 ]
 
 
-@pytest.mark.parametrize("query", SERVICE_QUERIES)
+@pytest.mark.parametrize("query", SERVICE_QUERIES + ESCAPE_SMUGGLED)
 def test_service_is_refused(query: str) -> None:
+    """In every spelling, and whichever way an engine reads \\u escapes (ESCAPE_SMUGGLED)."""
     with pytest.raises(ServiceRefusedError) as err:
         analyse(query)
     assert err.value.status == 400
@@ -95,22 +106,6 @@ def test_form_and_dataset_clause(query: str, form: str | None, dataset: bool) ->
 
 # --------------------------------------------------------------------------- escapes, hostile input
 
-ESCAPE_SMUGGLED = [
-    # \u inside a string: Oxigraph reads one string and then a SERVICE it would run.
-    'SELECT * WHERE { BIND("a\\u0022" AS ?x) SERVICE <http://e/> { ?s ?p ?o } BIND("b" AS ?y) }',
-    "SELECT * WHERE { BIND('a\\u0027' AS ?x) SERVICE <http://e/> { ?s ?p ?o } BIND('b' AS ?y) }",
-    'SELECT * WHERE { BIND("\\u000a# " AS ?x) SERVICE <http://e/> { ?s ?p ?o } }',
-    # \u spelling the keyword: an engine that decodes escapes before parsing reads SERVICE.
-    "SELECT * WHERE { \\u0053ERVICE <http://e/> { ?s ?p ?o } }",
-    # One string read as sent; read with escapes decoded, two strings around a SERVICE.
-    'SELECT * WHERE { BIND("\\u0022) SERVICE <http://e/> { ?s ?p ?o } BIND(\\u0022" AS ?x) }',
-]
-
-
-@pytest.mark.parametrize("query", ESCAPE_SMUGGLED)
-def test_service_is_refused_whichever_way_an_engine_reads_escapes(query: str) -> None:
-    with pytest.raises(ServiceRefusedError):
-        analyse(query)
 
 
 def test_an_escape_cannot_hide_an_update_or_a_volatile_function() -> None:
