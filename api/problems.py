@@ -84,7 +84,9 @@ MAX_ECHOED_PATH = 1000
 
 def instance_of(request: Request) -> str | None:
     """The request's path as the problem's ``instance``, unless it is too long to echo."""
-    path = request.url.path
+    # The scope's path, not request.url: building the URL decodes the query string, which
+    # fails on bytes that are not UTF-8 (the very request being answered with a problem).
+    path: str = request.scope.get("path", "")
     return path if len(path) <= MAX_ECHOED_PATH else None
 
 

@@ -210,10 +210,7 @@ def _describe_late_graphs(graphs: dict[URIRef, Graph]) -> None:
     subsets' triple counts add up to the dataset's."""
     meta = graphs[GRAPH_METADATA]
     for name in (GRAPH_VALIDATION, GRAPH_METADATA):
-        meta.add((DATASET, VOID.subset, name))
-        meta.add((name, RDF.type, VOID.Dataset))
-        meta.add((name, DCTERMS.title, _graph_title(name)))
-        meta.set((name, VOID.triples, Literal(len(graphs[name]))))
+        _describe_subset(meta, name, len(graphs[name]))
     # Replacing a count keeps the number of triples, so the metadata graph's count holds.
     meta.set((GRAPH_METADATA, VOID.triples, Literal(len(meta))))
     meta.set((DATASET, VOID.triples, Literal(sum(len(g) for g in graphs.values()))))
@@ -238,12 +235,15 @@ def _metadata(docs: dict[str, SourceDocument], graphs: dict[URIRef, Graph]) -> G
         g.add((DATASET, PROV.wasDerivedFrom, doc.iri))
         g.add((DATASET, DCTERMS.source, doc.iri))
         g.add((doc.iri, HKSC.sha256, Literal(doc.sha256)))
-    total = 0
     for name, graph in graphs.items():
-        g.add((DATASET, VOID.subset, name))
-        g.add((name, RDF.type, VOID.Dataset))
-        g.add((name, DCTERMS.title, _graph_title(name)))
-        g.add((name, VOID.triples, Literal(len(graph))))
-        total += len(graph)
-    g.add((DATASET, VOID.triples, Literal(total)))
+        _describe_subset(g, name, len(graph))
+    g.add((DATASET, VOID.triples, Literal(sum(len(graph) for graph in graphs.values()))))
     return g
+
+
+def _describe_subset(meta: Graph, name: URIRef, triples: int) -> None:
+    """A named graph as a VoID subset of the dataset: its title and triple count."""
+    meta.add((DATASET, VOID.subset, name))
+    meta.add((name, RDF.type, VOID.Dataset))
+    meta.add((name, DCTERMS.title, _graph_title(name)))
+    meta.set((name, VOID.triples, Literal(triples)))

@@ -21,7 +21,7 @@ from graph.errors import BuildError, StoreNotBuilt
 from graph.namespaces import PREFIXES, WRITE_PREFIXES
 from graph.remote import RemoteStore, RemoteStoreError
 from graph.settings import Settings
-from graph.store import EmbeddedStore
+from graph.store import EmbeddedStore, distinct_triples
 
 EXPORT_FORMATS = {
     "trig": ox.RdfFormat.TRIG,
@@ -113,9 +113,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower())
         return 0
     if not isinstance(result, ox.QuerySolutions):  # CONSTRUCT or DESCRIBE: triples
-        # Each once: the engine repeats a template triple holding a blank node once per
-        # solution (api/sparql/workers.py, distinct_triples).
-        data = ox.serialize(list(dict.fromkeys(result)), format=ox.RdfFormat.TURTLE,
+        data = ox.serialize(distinct_triples(result), format=ox.RdfFormat.TURTLE,
                             prefixes=WRITE_PREFIXES)
         sys.stdout.write(data.decode("utf-8") if data else "")
         return 0

@@ -132,9 +132,10 @@ def latest_observations(claims: Graph) -> set[tuple[URIRef, URIRef]]:
     series: dict[tuple[object, ...], list[tuple[tuple[date, date], object, URIRef]]] = defaultdict(list)
     for c in set(claims.subjects(HKSC.measure, None)):
         subject, measure = _one(claims, c, HKSC.about), _one(claims, c, HKSC.measure)
-        value, unit = _one(claims, c, HKSC.value), _one(claims, c, HKSC.unit)
-        if len(set(claims.objects(c, HKSC.unit))) > 1:
+        value, units = _one(claims, c, HKSC.value), set(claims.objects(c, HKSC.unit))
+        if len(units) > 1:
             continue  # two units: no pick (the gate refuses such a claim anyway)
+        unit = units.pop() if units else None
         start, end = _one(claims, c, HKSC.refDate), _one(claims, c, HKSC.periodEnd)
         if not (isinstance(c, URIRef) and isinstance(subject, URIRef) and isinstance(value, Literal)):
             continue

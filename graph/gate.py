@@ -28,6 +28,11 @@ from graph.namespaces import HKSC, SH
 SEVERITIES = ("Violation", "Warning", "Info")
 
 
+def severity_name(severity: object) -> str | None:
+    """``sh:Warning`` (the IRI, or its text) as ``"Warning"``; None for no severity."""
+    return None if severity is None else str(severity).rsplit("#", 1)[-1]
+
+
 def load_shapes() -> Graph:
     g = Graph()
     g.parse(data=(resources.files("shapes") / "shapes.ttl").read_text("utf-8"), format="turtle")
@@ -47,7 +52,7 @@ class GateReport:
         """A report read from its graph (as ``run_gate`` makes it or the build publishes it)."""
         counts = dict.fromkeys(SEVERITIES, 0)
         for sev in graph.objects(None, SH.resultSeverity):
-            counts[str(sev).rsplit("#", 1)[-1]] += 1
+            counts[severity_name(sev) or "Info"] += 1
         return cls(graph, text, counts)
 
     @property
@@ -60,9 +65,8 @@ class GateReport:
             def val(p: URIRef, r: Node = r) -> str | None:
                 v = self.graph.value(r, p)
                 return None if v is None else str(v)
-            severity = val(SH.resultSeverity)
             out.append({
-                "severity": severity.rsplit("#", 1)[-1] if severity else None,
+                "severity": severity_name(self.graph.value(r, SH.resultSeverity)),
                 "focusNode": val(SH.focusNode),
                 "path": val(SH.resultPath),
                 "value": val(SH.value),

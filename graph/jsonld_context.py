@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from importlib import resources
 from typing import Any
 
@@ -241,7 +242,7 @@ def build_context(ontology: Graph) -> dict[str, Any]:
     property_keys = [*REUSED_PROPERTIES,
                      *(k + "Literal" for k, (_p, v) in REUSED_PROPERTIES.items() if v == MIXED)]
     keys = [*property_keys, *REUSED_CLASSES, *terms]
-    clashes = sorted({k for k in keys if keys.count(k) > 1})
+    clashes = sorted(k for k, n in Counter(keys).items() if n > 1)
     if clashes:
         raise ValueError(f"two terms of the context have one key: {clashes}")
     context.update(dict(sorted(terms.items())))

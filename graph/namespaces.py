@@ -7,6 +7,8 @@ pyLODE 3.3.4 cannot document an ontology whose IRI ends in ``/``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, VOID, XSD
 
@@ -42,6 +44,22 @@ PREFIXES: dict[str, str] = {
     "void": str(VOID),
     "sh": str(SH),
 }
+
+
+def by_length(prefixes: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``prefixes`` longest namespace first, the order :func:`prefixed_name` needs."""
+    return sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+
+
+def prefixed_name(iri: str, namespaces: Iterable[tuple[str, str]],
+                  fits: Callable[[str], bool]) -> str:
+    """``iri`` as ``prefix:local`` under the first of ``namespaces`` (longest first, see
+    :func:`by_length`) whose local part ``fits``; else the IRI itself."""
+    for prefix, ns in namespaces:
+        local = iri[len(ns):]
+        if iri.startswith(ns) and local and fits(local):
+            return f"{prefix}:{local}"
+    return iri
 
 
 def sparql_prologue() -> str:

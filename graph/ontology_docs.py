@@ -37,7 +37,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from graph.gate import SEVERITIES
-from graph.namespaces import BASE, HKSC, ID, PREFIXES, SH
+from graph.namespaces import BASE, HKSC, ID, PREFIXES, SH, by_length, prefixed_name
 
 DOC_NAME = "ontology.html"
 DIGEST_META = "hkkg-ontology-digest"
@@ -249,16 +249,12 @@ def _text(graph: Graph, subject: Node, predicates: Iterable[URIRef]) -> str | No
 
 # -- names -----------------------------------------------------------------------------
 
-_WRITE = sorted({**PREFIXES, "hkss": SHAPES, "hksp": SHAPES_PART}.items(), key=lambda kv: -len(kv[1]))
+_WRITE = by_length({**PREFIXES, "hkss": SHAPES, "hksp": SHAPES_PART})
 
 
 def short(iri: str) -> str:
     """``iri`` as a prefixed name where a project prefix covers it."""
-    for prefix, ns in _WRITE:
-        local = iri[len(ns):]
-        if iri.startswith(ns) and local and TERM_NAME.fullmatch(local):
-            return f"{prefix}:{local}"
-    return iri
+    return prefixed_name(iri, _WRITE, lambda local: TERM_NAME.fullmatch(local) is not None)
 
 
 def _anchor(iri: str) -> str | None:

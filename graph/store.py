@@ -25,7 +25,7 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +161,20 @@ def _remove_unless_open(store_dir: Path, build: Path) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def distinct_triples(result: Iterable[Any], limit: int | None = None) -> list[Any]:
+    """The first ``limit`` (None: all) distinct triples of a CONSTRUCT or DESCRIBE answer,
+    in order.
+
+    The answer is a graph, a set of triples, but the engine writes a template's triples once
+    per solution: a description that closes blank nodes repeated each link to a blank node
+    once per triple of that node. Repeats would bloat every format and count towards
+    ``max_results``; they are dropped here (blank nodes from the store keep their identity
+    across solutions, so this drops only true repeats)."""
+    seen: dict[Any, None] = {}
+    for triple in result:
+        seen[triple] = None
+        if limit is not None and len(seen) >= limit:
+            break
+    return list(seen)

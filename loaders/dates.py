@@ -18,6 +18,8 @@ from datetime import date
 from rdflib.namespace import TIME
 from rdflib.term import URIRef
 
+from graph.namespaces import HKSC
+
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _HALF = re.compile(r"^(\d{4})-H([12])$")
@@ -25,8 +27,8 @@ _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 _FINANCIAL_YEAR = re.compile(r"^FY(\d{4})-(\d{2})$")
 
-HALF_YEAR = URIRef("https://w3id.org/hk-smartcity/def/unitHalfYear")
-FINANCIAL_YEAR = URIRef("https://w3id.org/hk-smartcity/def/unitFinancialYear")
+HALF_YEAR = HKSC.unitHalfYear
+FINANCIAL_YEAR = HKSC.unitFinancialYear
 
 
 @dataclass(frozen=True)

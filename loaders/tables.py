@@ -14,6 +14,7 @@ of the table takes its modality, date and note from there.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,15 @@ class TableContext:
     vocab: Vocabulary
     graph: Graph
     problems: list[InputProblem]
+
+    @functools.cached_property
+    def labels(self) -> dict[str, URIRef]:
+        """Folded English and Chinese label -> entity (the first entity to give a label)."""
+        out: dict[str, URIRef] = {}
+        for ent in self.records.entities.values():
+            for label in ent.labels_en + ent.labels_zh:
+                out.setdefault(fold(label), ent.iri)
+        return out
 
     def fail(self, passage: Passage, line_offset: int, message: str) -> None:
         self.problems.append(
@@ -122,7 +132,7 @@ def annex1(ctx: TableContext, spec: TableSpec) -> None:
     blueprint = ID["blueprint/smart-city-blueprint-2"]
     # A row that is neither a smart area nor the total (COVID-19) names a thing of its own
     # ("Use of I&T in Combating COVID-19"): the row's figures are framed by it as well.
-    named = {fold(label): e.iri for e in ctx.records.entities.values() for label in e.labels_en}
+    named = ctx.labels
     measures = ("initiatives-completed-or-ongoing", "initiatives-in-progress", "initiatives-total")
     for passage in _tables(ctx.doc, "Smart areas"):
         for offset, line in enumerate(passage.blocks[0].split("\n")[1:], start=1):
@@ -173,7 +183,7 @@ _TOPTECH = {
 def annex2(ctx: TableContext, spec: TableSpec) -> None:
     """Initiatives by application technology, with counts and bureaux/departments involved."""
     techs = ctx.vocab.concepts("technology")
-    labels = _label_index(ctx.records)
+    labels = ctx.labels
     current_top: str | None = None
     for passage in _tables(ctx.doc, "Major Application Technologies"):
         for offset, line in enumerate(passage.blocks[0].split("\n")):
@@ -247,7 +257,7 @@ def _quote_prefix(line: str) -> str:
 def annex3(ctx: TableContext, spec: TableSpec) -> None:
     """Top 20 cities of the IMD Smart City Index 2024 with their pillar ratings."""
     index = ID["index/imd-smart-city-index-2024"]
-    labels = _label_index(ctx.records)
+    labels = ctx.labels
     for passage in _tables(ctx.doc, "Ranking"):
         lines = passage.blocks[0].split("\n")
         header = _cells(lines[0])
@@ -314,14 +324,6 @@ def _split_names(text: str, labels: dict[str, URIRef]) -> tuple[list[URIRef], li
     return found, unknown, exhaustive
 
 
-def _label_index(records: RecordSet) -> dict[str, URIRef]:
-    out: dict[str, URIRef] = {}
-    for ent in records.entities.values():
-        for label in ent.labels_en + ent.labels_zh:
-            out.setdefault(fold(label), ent.iri)
-    return out
-
-
 TABLES: dict[str, TableSpec] = {
     # Annex 1 heading: "(As of end-June 2024)"; counts of initiatives completed, ongoing or in progress.
     "annex1": TableSpec(
@@ -361,8 +363,8 @@ def load_tables(docs: dict[str, SourceDocument], records: RecordSet, vocab: Voca
     if PAPER not in docs:
         return graph
     ctx = TableContext(docs[PAPER], records, vocab, graph, [])
+    modalities = sorted(vocab.concepts("modality"))
     for name, spec in TABLES.items():
-        modalities = sorted(vocab.concepts("modality"))
         if spec.modality not in modalities:
             message = f"table {name}: unknown modality {spec.modality!r}; expected one of {modalities}"
             ctx.problems.append(InputProblem("loaders/tables.py", None, message))

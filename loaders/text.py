@@ -43,10 +43,7 @@ _STEPS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def normalise(text: str) -> str:
     """Plain reading text: markup removed, quotes straightened, whitespace collapsed."""
-    t = text.translate(_QUOTES)
-    for pattern, repl in _STEPS:
-        t = pattern.sub(repl, t)
-    return t.strip()
+    return readable(text.translate(_QUOTES))
 
 
 def readable(text: str) -> str:

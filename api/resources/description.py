@@ -19,7 +19,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, TIME
 from rdflib.term import Node
 
-from graph.namespaces import HKSC, OA, PREFIXES, PROV, SCHEMA, SH
+from graph.gate import SEVERITIES, severity_name
+from graph.namespaces import HKSC, OA, PREFIXES, PROV, SCHEMA, SH, by_length, prefixed_name
 from loaders.text import readable
 
 # Characters that cannot stand in an IRI (RFC 3987) nor, therefore, in a SPARQL IRIREF:
@@ -198,16 +199,13 @@ class Labeller:
         self.graph = graph
         self.base = base
         self.focus = focus
-        self._prefixes = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+        self._prefixes = by_length(PREFIXES)
 
     def href(self, iri: str) -> str:
         return local_path(iri, self.base) or iri
 
     def curie(self, iri: str) -> str:
-        for prefix, ns in self._prefixes:
-            if iri.startswith(ns) and "/" not in iri[len(ns):] and len(iri) > len(ns):
-                return f"{prefix}:{iri[len(ns):]}"
-        return iri
+        return prefixed_name(iri, self._prefixes, lambda local: "/" not in local)
 
     def label(self, node: Node) -> str | None:
         """A name for ``node``: its preferred label or rdfs:label (English first), else its
@@ -308,19 +306,15 @@ def build_view(graph: Graph, iri: str, base: str) -> ResourceView:
         view.incoming.append(Row(lab.term(p), lab.term(s)))
     view.incoming = _sorted_rows(view.incoming)
     for result in graph.subjects(SH.focusNode, node):
-        severity = graph.value(result, SH.resultSeverity)
         shape = graph.value(result, SH.sourceShape)
         view.findings.append((
-            str(severity).rsplit("#", 1)[-1] if severity is not None else "",
+            severity_name(graph.value(result, SH.resultSeverity)) or "",
             str(graph.value(result, SH.resultMessage) or ""),
             Term(str(shape).rsplit("/", 1)[-1], lab.href(str(shape))) if isinstance(shape, URIRef)
             else None,
         ))
-    view.findings.sort(key=lambda f: (_SEVERITY_ORDER.get(f[0], 3), f[1]))
+    view.findings.sort(key=lambda f: (SEVERITIES.index(f[0]) if f[0] in SEVERITIES else 3, f[1]))
     return view
-
-
-_SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
 
 # The order a claim's fields are shown in; others follow by name. Evidence and the

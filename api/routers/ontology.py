@@ -200,9 +200,12 @@ async def shapes(request: Request) -> Response:
 MAX_NAME = 200  # no term or shape name comes near; a longer one is not looked up
 
 
-def _see_other(location: str) -> Response:
-    """A 303 whose target depends on ``Accept``: readable from any origin, and cached by
-    ``Accept``."""
+def _see_other(request: Request, page: str, offered: tuple[formats.Format, ...],
+               anchor: str = "") -> Response:
+    """A 303 to ``page`` (at ``#anchor``) for a browser, or to ``page?format=...`` in the
+    format asked for: readable from any origin, and cached by ``Accept``."""
+    fmt = negotiated(request, offered)
+    location = (page + (f"#{anchor}" if anchor else "")) if fmt is HTML else f"{page}?format={fmt.name}"
     return Response(status_code=303, headers={**CORS_HEADERS, "Vary": "Accept",
                                               "Location": location})
 
@@ -215,8 +218,7 @@ async def shape(name: str, request: Request) -> Response:
     if name not in _shapes(_package_file("shapes", "shapes.ttl").text).names:
         raise Problem(404, f"<{shown(SHAPES + name, MAX_NAME + 100)}> is not a shape of the gate",
                       kind="not-found")
-    fmt = negotiated(request, SHAPES_FORMATS)
-    return _see_other(f"/def/shapes#{name}" if fmt is HTML else f"/def/shapes?format={fmt.name}")
+    return _see_other(request, "/def/shapes", SHAPES_FORMATS, name)
 
 
 async def _described(request: Request, iri: str) -> bool:
@@ -236,8 +238,7 @@ async def namespace(request: Request) -> Response:
     vocabulary: a 303 to its document in the format asked for, readable from any origin.
     Starlette's own slash redirect was a 307 without CORS, which a browser app's fetch
     cannot follow."""
-    fmt = negotiated(request, ONTOLOGY_FORMATS)
-    return _see_other("/def" if fmt is HTML else f"/def?format={fmt.name}")
+    return _see_other(request, "/def", ONTOLOGY_FORMATS)
 
 
 @router.get("/def/{term}", response_model=None, summary="A term of the ontology")
@@ -249,5 +250,4 @@ async def term(term: str, request: Request) -> Response:
     iri = f"{settings.base_iri}def/{term}"
     if not TERM_NAME.fullmatch(term) or len(term) > MAX_NAME or not await _described(request, iri):
         raise Problem(404, f"<{shown(iri, MAX_NAME + 100)}> is not a term of the ontology", kind="not-found")
-    fmt = negotiated(request, ONTOLOGY_FORMATS)
-    return _see_other(f"/def#{term}" if fmt is HTML else f"/def?format={fmt.name}")
+    return _see_other(request, "/def", ONTOLOGY_FORMATS, term)

@@ -29,7 +29,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.problems import Problem
+from api.problems import Problem, instance_of
 from api.sparql import formats, service_description
 from api.sparql.cache import ResultCache
 from api.sparql.negotiation import NotAcceptableError, negotiate, negotiate_query
@@ -206,7 +206,7 @@ class SparqlService:
             else:
                 response = await self.query(request, params)
         except Problem as exc:
-            response = exc.response(instance=request.scope["path"])
+            response = exc.response(instance=instance_of(request))
         response.headers.update(CORS_HEADERS)
         return response
 

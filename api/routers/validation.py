@@ -42,7 +42,7 @@ from api.resources.document import (
 )
 from api.routers.sparql import SparqlService
 from api.sparql import formats
-from graph.gate import SEVERITIES, GateReport, load_shapes
+from graph.gate import SEVERITIES, GateReport, load_shapes, severity_name
 from graph.namespaces import HKSC, ID, OA, SH
 from graph.ontology_docs import SHAPES
 from graph.settings import Settings
@@ -167,7 +167,7 @@ def _result_filter(report: Graph, wanted: Filters) -> Callable[[Node], bool]:
     def keep(r: Node) -> bool:
         severity, shape, focus = (report.value(r, p) for p in
                                   (SH.resultSeverity, SH.sourceShape, SH.focusNode))
-        return wanted.keep(str(severity).rsplit("#", 1)[-1] if severity else None,
+        return wanted.keep(severity_name(severity),
                            None if shape is None else str(shape), None if focus is None else str(focus))
     return keep
 

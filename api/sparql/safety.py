@@ -120,9 +120,7 @@ def _scan(text: str, strict: bool) -> list[str]:
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         if kind == "name":
-            token = match.group()
-            words += [token.upper()] if _WORD.fullmatch(token) else \
-                [w.upper() for w in _WORD.findall(token)]
+            words += [w.upper() for w in _WORD.findall(match.group())]
         elif kind == "open":
             depth += 1
             if depth > MAX_NESTING and strict:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import multiprocessing as mp
 import os
@@ -44,7 +45,7 @@ import pyoxigraph as ox
 from api.sparql import formats
 from graph.errors import StoreNotBuilt
 from graph.remote import RemoteConfig, RemoteStore, RemoteStoreError
-from graph.store import open_current_build
+from graph.store import distinct_triples, open_current_build
 
 log = logging.getLogger(__name__)
 
@@ -178,15 +179,11 @@ def execute(store: ox.Store | RemoteStore, job: Job,
             rows = rows[: job.max_results]
             body = formats.write_solutions(fmt, variables, rows, truncated, job.max_results)
             if job.max_bytes is not None and len(body) > job.max_bytes:
-                cap = job.max_bytes
-                note = (f"results truncated to the rows that fit in {cap} bytes "
+                note = (f"results truncated to the rows that fit in {job.max_bytes} bytes "
                         "(setting HKKG_MAX_RESULT_BYTES)")
-                results_fmt = fmt
-
-                def write(part: list[Any]) -> bytes:
-                    return formats.write_solutions(results_fmt, variables, part, True,
-                                                   job.max_results, note)
-                body = fit_in_bytes(write, rows, cap)
+                body = fit_in_bytes(functools.partial(
+                    formats.write_solutions, fmt, variables, truncated=True,
+                    max_results=job.max_results, note=note), rows, job.max_bytes)
                 truncated = True
             return Outcome("ok", body, fmt.media_type, truncated)
         fmt = formats.by_name(job.graph_format or "")
@@ -197,8 +194,7 @@ def execute(store: ox.Store | RemoteStore, job: Job,
         triples = triples[: job.max_results]
         body = formats.write_triples(fmt, triples, prefixes)
         if job.max_bytes is not None and len(body) > job.max_bytes:
-            graph_fmt = fmt
-            body = fit_in_bytes(lambda part: formats.write_triples(graph_fmt, part, prefixes),
+            body = fit_in_bytes(functools.partial(formats.write_triples, fmt, prefixes=prefixes),
                                 triples, job.max_bytes)
             truncated = True
         return Outcome("ok", body, fmt.media_type, truncated)
@@ -218,22 +214,6 @@ def fit_in_bytes(write: Callable[[list[Any]], bytes], items: list[Any], cap: int
         count //= 2
         body = write(items[:count])
     return body
-
-
-def distinct_triples(result: Any, limit: int) -> list[Any]:
-    """The first ``limit`` distinct triples of a CONSTRUCT or DESCRIBE answer, in order.
-
-    The answer is a graph, a set of triples, but the engine writes a template's triples once
-    per solution: a description that closes blank nodes repeated each link to a blank node
-    once per triple of that node. Repeats would bloat every format and count towards
-    ``max_results``; they are dropped here (blank nodes from the store keep their identity
-    across solutions, so this drops only true repeats)."""
-    seen: dict[Any, None] = {}
-    for triple in result:
-        seen[triple] = None
-        if len(seen) >= limit:
-            break
-    return list(seen)
 
 
 def limit_memory(memory_bytes: int) -> None:
