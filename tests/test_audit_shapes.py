@@ -129,7 +129,11 @@ def _results(report: gate.GateReport, shape: str) -> list[dict[str, str | None]]
 
 
 def _published(store: EmbeddedStore, shape: str) -> set[tuple[str, str | None]]:
-    """(focus node, value) of the published report's results of ``shape``."""
+    """(focus node, value) of the published report's results of ``shape``; the shape is
+    one of the gate's, with a target, so an empty answer is not a renamed shape's."""
+    shapes = gate.load_shapes()
+    assert (URIRef(shape), RDF.type, SH.NodeShape) in shapes, shape
+    assert any(shapes.objects(URIRef(shape), p) for p in (SH.targetClass, SH.targetSubjectsOf)), shape
     rows = store.query(f"""
         PREFIX sh: <http://www.w3.org/ns/shacl#>
         SELECT ?focus ?value WHERE {{ GRAPH <{ID['graph/validation']}> {{

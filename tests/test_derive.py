@@ -135,15 +135,19 @@ def test_no_series_mixes_contexts_pillars_or_units(union: Graph) -> None:
     by_measure: dict[tuple[Node | None, Node | None], list[URIRef]] = defaultdict(list)
     for c in _latest(union):
         by_measure[(union.value(c, HKSC.about), union.value(c, HKSC.measure))].append(c)
-    checked = 0
+    pairs = same_series = 0
     for claims in by_measure.values():
         for i, a in enumerate(claims):
             for b in claims[i + 1:]:
-                checked += 1
+                pairs += 1
                 if _series(union, a) == _series(union, b):
+                    same_series += 1
                     assert _value(union, a) == _value(union, b), (a, b)
                     assert _period(union, a) == _period(union, b), (a, b)
-    assert checked > 0
+    assert pairs > 0
+    # Two documents stating the same figure for the same period are both latest (iAM
+    # Smart's online services, on the records of 2026-12): the asserts above did run.
+    assert same_series >= 1
 
 
 def test_no_later_observation_of_the_same_series_exists(union: Graph) -> None:

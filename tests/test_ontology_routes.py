@@ -233,6 +233,28 @@ def test_rendering_leaves_the_root_logger_alone(built_store: EmbeddedStore,
     assert not [r for r in caplog.records if r.name == "root"], "pyLODE's messages logged"
 
 
+def test_rendering_adds_no_handler_and_keeps_the_level(built_store: EmbeddedStore) -> None:
+    """Without pytest's handlers on the root logger, pyLODE's ``logging.info`` calls would
+    add one (``basicConfig``); the root's level and handlers are as they were after."""
+    root = logging.getLogger()
+    saved_level, saved_handlers = root.level, list(root.handlers)
+    for handler in saved_handlers:
+        root.removeHandler(handler)
+    try:
+        root.setLevel(logging.WARNING)
+        graph = _store_graph(built_store)
+        graph.add((HKSC.YetAnother, RDF.type, OWL.Class))  # not rendered before: pyLODE runs
+        ontology_docs.ontology_html(graph)
+        assert root.level == logging.WARNING
+        assert root.handlers == []
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved_handlers:
+            root.addHandler(handler)
+        root.setLevel(saved_level)
+
+
 
 def test_while_pylode_runs_other_records_are_still_logged(caplog: pytest.LogCaptureFixture) -> None:
     """Only pyLODE's records are dropped: the level is not raised for the whole process, so

