@@ -115,10 +115,17 @@ def validate_inputs(settings: Settings, progress: Progress = _stderr) -> tuple[A
     return assembled, report
 
 
+# Packages whose files decide what a build holds: the ontology and the shapes it reads, and
+# the code that turns the records into triples (a pull that changes a loader changes the
+# graph as surely as one that changes a record).
+BUILD_PACKAGES = ("ontology", "shapes", "loaders", "graph")
+
+
 def input_files(settings: Settings) -> list[Path]:
-    """Every file a build reads: sources, records, extra RDF, the ontology and the shapes."""
+    """Every file a build reads or runs: sources, records, extra RDF, the ontology, the
+    shapes, and the loaders' and the graph package's code (BUILD_PACKAGES)."""
     folders = [settings.sources_dir, settings.records_dir, settings.rdf_dir]
-    folders += [Path(str(resources.files(pkg))) for pkg in ("ontology", "shapes")]
+    folders += [Path(str(resources.files(pkg))) for pkg in BUILD_PACKAGES]
     return sorted(f for folder in folders if folder.is_dir()
                   for f in folder.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
 

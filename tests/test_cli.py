@@ -177,6 +177,20 @@ def test_an_input_newer_than_the_build_is_found(tmp_path: Path) -> None:
     assert "--no-build" in out.stdout
 
 
+def test_the_code_that_makes_the_graph_is_an_input(tmp_path: Path) -> None:
+    """A pull that changes a loader or the derivations changes the graph as surely as one
+    that changes a record, so their code counts as input of the build too."""
+    import graph.derive
+    import loaders.records
+    from graph.build import input_files
+
+    settings = Settings(data_dir=data_copy(tmp_path), store_dir=tmp_path / "store")
+    inputs = set(input_files(settings))
+    for module in (loaders.records, graph.derive):
+        assert Path(module.__file__ or "").resolve() in {f.resolve() for f in inputs}
+    assert not any("__pycache__" in f.parts for f in inputs)
+
+
 def test_serve_with_several_processes_answers_alike(built_settings: Settings) -> None:
     """`hkkg serve --processes 2`: two HTTP processes on one port over the same store, each
     with its own query workers, giving the same answers."""
