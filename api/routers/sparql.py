@@ -68,6 +68,10 @@ PREFLIGHT_HEADERS = {
 }
 FORM_TYPES = ("application/x-www-form-urlencoded",)
 _SECONDS = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?|\.[0-9]{1,9}")
+# The shortest time limit a request may ask for. A query past its limit costs a worker
+# (killed and started again, a few hundred ms of CPU): timeout=0.000001 on every request
+# would have made each one, however cheap its query, cost a worker start.
+MIN_TIMEOUT_S = 0.1
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 
@@ -283,6 +287,10 @@ class SparqlService:
         asked = float(raw) if _SECONDS.fullmatch(raw) else math.nan
         if not math.isfinite(asked) or asked <= 0:
             raise Problem(400, f"timeout={raw!r} is not a positive number of seconds",
+                          kind="invalid-parameter")
+        if asked < MIN_TIMEOUT_S:
+            raise Problem(400, f"timeout={raw!r} is shorter than the shortest time limit a "
+                               f"request may ask for ({MIN_TIMEOUT_S:g} s)",
                           kind="invalid-parameter")
         return min(asked, limit)
 

@@ -286,12 +286,24 @@ def test_body_size_cap(client: TestClient) -> None:
     ("POST", {"data": {"query": "ASK {}", "timeout": "1e1"}}, 400),
     ("POST", {"data": {"query": "ASK {}", "timeout": "inf"}}, 400),
     ("POST", {"data": {"query": "ASK {}", "timeout": "0.0"}}, 400),
+    # Shorter than MIN_TIMEOUT_S: it would cost a worker's restart however cheap the query.
+    ("POST", {"data": {"query": "ASK {}", "timeout": "0.000001"}}, 400),
     # Refused before it runs: a string that never closes, nesting past the limit.
     ("POST", {"data": {"query": 'ASK { ?s ?p "open }'}}, 400),
     ("POST", {"data": {"query": "ASK " + "{" * 3000 + "}" * 3000}}, 400),
 ])
 def test_bad_requests(client: TestClient, method: str, kwargs: dict, status: int) -> None:
     _problem(client.request(method, "/sparql", **kwargs), status)
+
+
+def test_the_shortest_time_limit_a_request_may_ask_for(client: TestClient) -> None:
+    from api.routers.sparql import MIN_TIMEOUT_S
+
+    ok = client.post("/sparql", data={"query": "ASK {}", "timeout": f"{MIN_TIMEOUT_S:g}"},
+                     headers={"Accept": "application/sparql-results+json"})
+    assert ok.status_code == 200 and ok.json()["boolean"] is True
+    shorter = _problem(client.post("/sparql", data={"query": "ASK {}", "timeout": "0.01"}), 400)
+    assert f"{MIN_TIMEOUT_S:g} s" in shorter["detail"]
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
