@@ -9,6 +9,7 @@ real build checks what each shape reports (or does not) on the real records."""
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -16,12 +17,14 @@ import pytest
 from helpers import DATA_DIR
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS, XSD
+from rdflib.term import Node
 
 from graph import gate
 from graph.build import Assembled
 from graph.gate import run_gate
 from graph.namespaces import GRAPH_RECORDS, HKSC, ID, OA, SH
 from graph.store import EmbeddedStore
+from loaders.terms import load_ontology
 
 SHAPES = "https://w3id.org/hk-smartcity/def/shapes/"
 SHAPE = SHAPES + "CumulativeNeverFalls"
@@ -32,6 +35,48 @@ UNDATED = SHAPES + "EventHasDate"
 UNCERTAIN = SHAPES + "UncertainReported"
 EX = "http://example.org/"
 SCHEMA_EVENT_SCHEDULE = URIRef("https://schema.org/eventSchedule")
+
+
+@functools.cache
+def _marks() -> tuple[tuple[Node, Node, Node], ...]:
+    """The ontology's marks the shapes read: each qualifier's reading (lower bound, upper
+    bound, estimate) and the properties that say which figure an observation is. The gate
+    runs on a graph that holds the ontology; a synthetic graph gets these triples only."""
+    ontology = load_ontology()
+    readings = (HKSC.LowerBoundQualifier, HKSC.UpperBoundQualifier, HKSC.EstimateQualifier)
+    marks = [t for cls in readings for t in ontology.triples((None, RDF.type, cls))]
+    marks += ontology.triples((None, HKSC.figureDimension, None))
+    return tuple(marks)
+
+
+def _vocabulary() -> Graph:
+    """A new synthetic data graph holding the ontology's marks (``_marks``)."""
+    g = Graph()
+    for triple in _marks():
+        g.add(triple)
+    return g
+
+
+def test_the_marks_the_shapes_read_are_in_the_ontology() -> None:
+    """Ten qualifiers in three readings, and six figure dimensions: the dimensions
+    ``graph.derive`` compares a series by, plus the unit (a series' own key there) and
+    the table row (rows are never series candidates there, but the shapes compare them)."""
+    from graph import derive
+
+    marks = _marks()
+    readings: dict[str, set[str]] = {}
+    for s, p, o in marks:
+        if p == RDF.type:
+            readings.setdefault(str(o).rsplit("/", 1)[-1], set()).add(str(s).rsplit("/", 1)[-1])
+    assert readings == {
+        "LowerBoundQualifier": {"over", "more-than", "at-least"},
+        "UpperBoundQualifier": {"up-to", "less-than", "nearly"},
+        "EstimateQualifier": {"about", "around", "approximately", "some"},
+    }
+    dimensions = {s for s, p, o in marks if p == HKSC.figureDimension and o == Literal(True)}
+    assert dimensions == set(derive._DIMENSIONS) | {HKSC.unit, HKSC.rowLabel}
+    assert "qualifier:" not in gate.load_shapes().serialize(format="turtle").replace(
+        "qualifier:exactly", ""), "a shape lists qualifiers instead of reading their class"
 
 
 def _observation(g: Graph, name: str, value: int, ref: str, end: str,
@@ -51,7 +96,7 @@ def _observation(g: Graph, name: str, value: int, ref: str, end: str,
 
 def _falls(earlier_q: str | None, later_q: str | None, earlier: int = 118,
            later: int = 110) -> set[str]:
-    g = Graph()
+    g = _vocabulary()
     g.add((URIRef(EX + "providers"), HKSC.cumulative, Literal(True)))
     _observation(g, "earlier", earlier, "2023-12-01", "2023-12-31", earlier_q)
     _observation(g, "later", later, "2025-05-01", "2025-05-31", later_q)
@@ -194,7 +239,7 @@ DAY = ("2025-04-30", "2025-04-30")
 ])
 def test_figures_contradict_only_when_their_ranges_do_not_meet(
         a: dict[str, object], b: dict[str, object], flagged: bool) -> None:
-    g = Graph()
+    g = _vocabulary()
     first = _figure(g, "a-month", start=MONTH[0], end=MONTH[1], doc="a", **a)  # type: ignore[arg-type]
     second = _figure(g, "b-day", start=DAY[0], end=DAY[1], doc="b", **b)  # type: ignore[arg-type]
     found = _results(run_gate(g), SAME)
@@ -215,14 +260,14 @@ def test_figures_contradict_only_when_their_ranges_do_not_meet(
 ])
 def test_figures_are_compared_over_overlapping_periods_of_two_documents(
         b_dates: tuple[str, str], same_doc: bool, flagged: bool) -> None:
-    g = Graph()
+    g = _vocabulary()
     _figure(g, "a", 100, *MONTH, doc="a")
     _figure(g, "b", 150, *b_dates, doc="a" if same_doc else "b")
     assert bool(_results(run_gate(g), SAME)) is flagged
 
 
 def test_figures_dated_by_their_document_are_compared() -> None:
-    g = Graph()
+    g = _vocabulary()
     _figure(g, "a", 100, "2025-05-12", "2025-05-12", doc="a", from_document=True)
     _figure(g, "b", 150, "2025-05-01", "2025-05-31", doc="b", from_document=True)
     found = _results(run_gate(g), SAME)
@@ -297,7 +342,7 @@ def _event_date(g: Graph, name: str, event: str, start: str, end: str, *, doc: s
 ])
 def test_event_dates_contradict_only_when_their_periods_do_not_overlap(
         b: dict[str, str], flagged: bool) -> None:
-    g = Graph()
+    g = _vocabulary()
     first = _event_date(g, "a", "establishment", "2024-07-01", "2024-07-31", doc="a")
     second = _event_date(g, "b", "establishment", doc="b", **b)
     found = _results(run_gate(g), EVENTS)
@@ -316,7 +361,7 @@ def test_an_event_date_injected_next_to_a_real_one(union: Graph, monkeypatch: py
     real = {str(c) for c in union.subjects(HKSC.about, event)
             if (c, HKSC.modality, ID["modality/achieved"]) in union}
     assert real
-    g = Graph()
+    g = _vocabulary()
     g += union
     injected = ID["claim/2024-02-20-slides/injected-dpo-2019"]
     g.add((injected, RDF.type, HKSC.DateClaim))
@@ -361,7 +406,7 @@ def _act(g: Graph, start: str, end: str, modality: str = "achieved") -> URIRef:
     (("2024-01-01", "2024-12-31", "achieved"), False),  # a year that holds it
 ])
 def test_an_organisation_acting_before_its_establishment(act: tuple[str, str, str], flagged: bool) -> None:
-    g = Graph()
+    g = _vocabulary()
     _establishment(g, "2024-07-01", "2024-07-31")
     node = _act(g, *act)
     found = _results(run_gate(g), ACTS)
@@ -369,11 +414,11 @@ def test_an_organisation_acting_before_its_establishment(act: tuple[str, str, st
 
 
 def test_no_act_before_an_establishment_only_planned_or_also_dated_earlier() -> None:
-    planned = Graph()
+    planned = _vocabulary()
     _establishment(planned, "2024-07-01", "2024-07-31", modality="planned")
     _act(planned, "2023-12-01", "2023-12-31")
     assert _results(run_gate(planned), ACTS) == []
-    earlier = Graph()
+    earlier = _vocabulary()
     _establishment(earlier, "2024-07-01", "2024-07-31")
     _event_date(earlier, "est-earlier", "org-established", "2023-01-01", "2023-12-31", doc="b")
     _act(earlier, "2023-12-01", "2023-12-31")
@@ -396,7 +441,7 @@ def test_real_report_finds_the_dpo_credited_with_work_before_it_existed(built_st
 
 
 def test_an_event_with_a_schedule_or_a_date_is_dated() -> None:
-    g = Graph()
+    g = _vocabulary()
     for name in ("undated", "scheduled", "claimed-schedule", "dated"):
         g.add((URIRef(EX + name), RDF.type, HKSC.Event))
     schedule = BNode()
@@ -447,7 +492,7 @@ def test_uncertain_claims_are_reported_with_their_note(built_store: EmbeddedStor
 
 def test_a_backslash_in_a_note_does_not_break_the_message() -> None:
     """pySHACL puts the note into the message with re.sub, where a backslash is an escape."""
-    g = Graph()
+    g = _vocabulary()
     claim = URIRef(EX + "claim")
     g.add((claim, HKSC.uncertain, Literal(True)))
     g.add((claim, HKSC.note, Literal(r"read as 1\2 \d (other reading \1)")))
