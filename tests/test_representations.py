@@ -257,6 +257,41 @@ def test_jsonld_reads_as_plain_json_and_says_what_the_turtle_says(
     assert isomorphic(from_jsonld, from_turtle)
 
 
+EXPANDED = 'application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"'
+
+
+@pytest.mark.parametrize("kind", ["iam-smart", "ontology", "listing", "search"])
+def test_the_expanded_profile_gets_expanded_json_ld(client: TestClient, kind: str) -> None:
+    """JSON-LD 1.1's profile parameter: a client asking for the expanded form gets it (an
+    array of node objects, full IRIs as keys, no context), saying so in its Content-Type;
+    it is the same graph as the compacted answer. Plain ``application/ld+json`` and the
+    compacted profile get the compacted form."""
+    path = {"iam-smart": "/id/platform/iam-smart", "ontology": "/def",
+            "listing": "/id/platform/", "search": "/search?q=iam"}[kind]
+    answer = client.get(path, headers={"Accept": EXPANDED})
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["content-type"] == \
+        'application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"'
+    assert "jsonld-expanded" in answer.headers["content-location"]
+    expanded = answer.json()
+    assert isinstance(expanded, list) and expanded
+    assert all(key.startswith(("@", "http://", "https://")) for node in expanded for key in node)
+    assert jsonld.expand(expanded) == expanded  # already in expanded form
+    by_name = client.get(path + ("&" if "?" in path else "?") + "format=jsonld-expanded",
+                         headers={"Accept": "*/*"})
+    assert by_name.status_code == 200 and by_name.json() == expanded
+    compacted_profile = 'application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"'
+    for accept in (JSONLD, compacted_profile):
+        compacted = client.get(path, headers={"Accept": accept})
+        assert compacted.headers["content-type"] == JSONLD
+        assert "@context" in compacted.json()
+    same = [Graph().parse(data=jsonld.to_rdf(doc, {"format": "application/n-quads"}), format="nt")
+            for doc in (expanded, compacted.json())]
+    assert len(same[0]) > 0 and isomorphic(*same)
+    # Not in Link: its quoted profile cannot sit inside a quoted type.
+    assert "profile" not in compacted.headers["link"] and "jsonld-expanded" not in compacted.headers["link"]
+
+
 def test_the_shapes_read_as_plain_json_too() -> None:
     """The SHACL shapes (served at /def/shapes, named by the report's sourceShape) are
     compacted with the same context: short keys there too, and nothing lost."""

@@ -42,9 +42,18 @@ HTML = formats.Format("html", "text/html", "graph", "html", ("application/xhtml+
 JSON = formats.Format("json", "application/json", "graph", "json")  # a plain JSON view
 _GRAPH = {f.name: f for f in formats.GRAPH_FORMATS}
 TURTLE, JSONLD, NTRIPLES, RDFXML = (_GRAPH[n] for n in ("turtle", "jsonld", "ntriples", "rdfxml"))
+# JSON-LD in expanded form (JSON-LD 1.1, 9.5: the profile parameter), for clients that ask
+# for it with ``Accept: application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"``
+# or ``format=jsonld-expanded``: full IRIs as keys, every value an array, no context to
+# apply. Plain ``application/ld+json`` (and the compacted or flattened profiles) get the
+# compacted form, with its context inline; its top-level ``@graph`` is flattened already.
+# Negotiation tells the two apart because python-mimeparse counts a matching parameter.
+EXPANDED_PROFILE = "http://www.w3.org/ns/json-ld#expanded"
+JSONLD_EXPANDED = formats.Format("jsonld-expanded", f'application/ld+json; profile="{EXPANDED_PROFILE}"',
+                                 "graph", "jsonld")
 # A view computed from a graph (search hits, the SHACL report): its JSON first, since
 # programs read it, its page, and the graph itself.
-VIEW_FORMATS: tuple[formats.Format, ...] = (JSON, HTML, TURTLE, JSONLD, NTRIPLES)
+VIEW_FORMATS: tuple[formats.Format, ...] = (JSON, HTML, TURTLE, JSONLD, NTRIPLES, JSONLD_EXPANDED)
 _OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "rdfxml": ox.RdfFormat.RDF_XML}
 
 # A renderer turns the N-Triples answer into the body of the negotiated format.
@@ -60,14 +69,16 @@ def rdf_body(fmt: formats.Format, ntriples: bytes) -> bytes:
         data = ox.serialize(triples, format=_OX_FORMATS[fmt.name], prefixes=WRITE_PREFIXES)
         assert data is not None
         return data
-    if fmt.name == "jsonld":
-        # Compacted by PyLD (the JSON-LD API's reference implementation; rdflib's compactor
-        # drops blank nodes under a term typed @id) with the project's context, inline so
-        # no client has to fetch it: short keys, IRIs as strings, labels by language.
+    if fmt.name in ("jsonld", JSONLD_EXPANDED.name):
         expanded = jsonld.from_rdf(ntriples.decode("utf-8"), {"format": "application/n-quads",
                                                               "useNativeTypes": True})
-        compacted = jsonld.compact(expanded, _context())
-        return json.dumps(compacted, indent=2, ensure_ascii=False).encode("utf-8")
+        if fmt is not JSONLD_EXPANDED:
+            # Compacted by PyLD (the JSON-LD API's reference implementation; rdflib's
+            # compactor drops blank nodes under a term typed @id) with the project's context,
+            # inline so no client has to fetch it: short keys, IRIs as strings, labels by
+            # language.
+            expanded = jsonld.compact(expanded, _context())
+        return json.dumps(expanded, indent=2, ensure_ascii=False).encode("utf-8")
     raise ValueError(f"not an RDF format: {fmt.name}")
 
 
@@ -199,8 +210,12 @@ def document_headers(request: Request, fmt: formats.Format, offered: tuple[forma
     """CORS, ``Vary: Accept`` and a ``Link`` to each other format of ``offered`` (with the
     parameters of ``keep``)."""
     headers: dict[str, str] = {**CORS_HEADERS, "Vary": "Accept"}
+    # A media type with parameters (JSON-LD's expanded profile) is no alternate of its own
+    # in a Link: its quotes cannot sit inside the quoted type, and a client choosing by type
+    # would see two links of one type.
     alternates = ", ".join(f'<{format_link(request, f.name, keep)}>; rel="alternate"; '
-                           f'type="{f.media_type}"' for f in offered if f is not fmt)
+                           f'type="{f.media_type}"' for f in offered
+                           if f is not fmt and ";" not in f.media_type)
     if alternates:
         headers["Link"] = alternates
     return headers

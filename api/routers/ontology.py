@@ -36,6 +36,7 @@ from api.problems import Problem, shown
 from api.resources.document import (
     HTML,
     JSONLD,
+    JSONLD_EXPANDED,
     NTRIPLES,
     RDFXML,
     TURTLE,
@@ -59,7 +60,8 @@ from graph.settings import Settings
 router = APIRouter(tags=["ontology"])
 
 # Browsers and clients that state no preference get the documentation.
-ONTOLOGY_FORMATS: tuple[formats.Format, ...] = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML)
+ONTOLOGY_FORMATS: tuple[formats.Format, ...] = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML,
+                                                JSONLD_EXPANDED)
 SHAPES_FORMATS = ONTOLOGY_FORMATS
 CONTEXT = formats.Format("jsonld", "application/ld+json", "graph", "jsonld")
 ONTOLOGY_QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH_ONTOLOGY}> {{ ?s ?p ?o }} }}"

@@ -25,6 +25,7 @@ from api.resources.document import (
     HTML,
     JSON,
     JSONLD,
+    JSONLD_EXPANDED,
     NTRIPLES,
     RDFXML,
     TURTLE,
@@ -44,7 +45,7 @@ router = APIRouter(tags=["resources"])
 MAX_PATH = 1000
 
 # Server preference: Turtle for a client that states none; browsers ask for HTML.
-RESOURCE_FORMATS: tuple[formats.Format, ...] = (TURTLE, HTML, JSONLD, NTRIPLES, RDFXML)
+RESOURCE_FORMATS: tuple[formats.Format, ...] = (TURTLE, HTML, JSONLD, NTRIPLES, RDFXML, JSONLD_EXPANDED)
 
 
 @router.get("/id/{path:path}", response_model=None, summary="A thing of the graph, by content negotiation")
@@ -88,7 +89,7 @@ async def options(request: Request) -> Response:
 
 
 # Listings are read by programs as often as by people: JSON is offered besides RDF.
-INDEX_FORMATS: tuple[formats.Format, ...] = (TURTLE, HTML, JSON, JSONLD, NTRIPLES)
+INDEX_FORMATS: tuple[formats.Format, ...] = (TURTLE, HTML, JSON, JSONLD, NTRIPLES, JSONLD_EXPANDED)
 
 
 async def _index(request: Request, path: str, prefix: str, base: str) -> Response:
