@@ -129,15 +129,39 @@ def run_gate(data: Graph, locations: Mapping[str, str] | None = None) -> GateRep
 # --------------------------------------------------------------------------- locations
 
 
+@dataclass(frozen=True)
+class SourceSpot:
+    """Where a claim (or a passage) is in the sources: its passage, document, the source
+    file's name (under ``sources/``) and the passage's first and last line."""
+
+    passage: Node
+    document: Node | None
+    file: str | None
+    line_start: int | None
+    line_end: int | None
+
+
+def source_spot(data: Graph, node: Node) -> SourceSpot | None:
+    """The passage ``node`` is derived from (a passage is its own), or None."""
+    passage = data.value(node, PROV.wasDerivedFrom)
+    if passage is None and (node, HKSC.lineStart, None) in data:
+        passage = node
+    if passage is None:
+        return None
+    doc = data.value(node, HKSC.statedIn) or data.value(passage, DCTERMS.isPartOf)
+    file = data.value(doc, HKSC.sourceFile) if doc is not None else None
+    start, end = data.value(passage, HKSC.lineStart), data.value(passage, HKSC.lineEnd)
+    return SourceSpot(passage, doc, None if file is None else str(file),
+                      None if start is None else int(str(start)),
+                      None if end is None else int(str(end)))
+
+
 def source_location(data: Graph, node: Node) -> str | None:
     """``sources/<file>:<line>`` of the passage a claim (or a passage) comes from."""
-    passage = data.value(node, PROV.wasDerivedFrom) or node
-    line = data.value(passage, HKSC.lineStart)
-    doc = data.value(passage, DCTERMS.isPartOf)
-    file = data.value(doc, HKSC.sourceFile) if doc is not None else None
-    if line is None or file is None:
+    spot = source_spot(data, node)
+    if spot is None or spot.file is None or spot.line_start is None:
         return None
-    return f"sources/{file}:{line}"
+    return f"sources/{spot.file}:{spot.line_start}"
 
 
 def _locate_violations(report: Graph, data: Graph, records: Mapping[str, str]) -> None:

@@ -70,15 +70,15 @@ def rdf_body(fmt: formats.Format, ntriples: bytes) -> bytes:
         assert data is not None
         return data
     if fmt.name in ("jsonld", JSONLD_EXPANDED.name):
-        expanded = jsonld.from_rdf(ntriples.decode("utf-8"), {"format": "application/n-quads",
-                                                              "useNativeTypes": True})
+        doc = jsonld.from_rdf(ntriples.decode("utf-8"), {"format": "application/n-quads",
+                                                         "useNativeTypes": True})
         if fmt is not JSONLD_EXPANDED:
             # Compacted by PyLD (the JSON-LD API's reference implementation; rdflib's
             # compactor drops blank nodes under a term typed @id) with the project's context,
             # inline so no client has to fetch it: short keys, IRIs as strings, labels by
             # language.
-            expanded = jsonld.compact(expanded, _context())
-        return json.dumps(expanded, indent=2, ensure_ascii=False).encode("utf-8")
+            doc = jsonld.compact(doc, _context())
+        return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
     raise ValueError(f"not an RDF format: {fmt.name}")
 
 

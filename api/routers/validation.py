@@ -24,7 +24,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF
+from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from api.problems import Problem
@@ -42,7 +42,7 @@ from api.resources.document import (
 )
 from api.routers.sparql import SparqlService
 from api.sparql import formats
-from graph.gate import SEVERITIES, GateReport, load_shapes, severity_name
+from graph.gate import SEVERITIES, GateReport, load_shapes, severity_name, source_spot
 from graph.namespaces import HKSC, ID, OA, SH
 from graph.ontology_docs import SHAPES
 from graph.settings import Settings
@@ -178,24 +178,20 @@ def source_of(graph: Graph, iri: str | None, base: str) -> dict[str, Any] | None
     if iri is None or not iri.startswith(("http://", "https://")):
         return None
     node = URIRef(iri)
-    passage = graph.value(node, PROV.wasDerivedFrom)
-    if passage is None and (node, HKSC.lineStart, None) in graph:
-        passage = node
-    if passage is None:
+    spot = source_spot(graph, node)
+    if spot is None:
         return None
-    doc = graph.value(node, HKSC.statedIn) or graph.value(passage, DCTERMS.isPartOf)
-    start, end = graph.value(passage, HKSC.lineStart), graph.value(passage, HKSC.lineEnd)
-    file = graph.value(doc, HKSC.sourceFile) if doc is not None else None
     quote, note = graph.value(node, OA.exact), graph.value(node, HKSC.note)
+    doc = None if spot.document is None else str(spot.document)
     return {
-        "document": None if doc is None else str(doc),
-        "documentHref": local_path(None if doc is None else str(doc), base),
-        "passage": str(passage),
-        "passageHref": local_path(str(passage), base),
-        "passageKey": str(graph.value(passage, HKSC.passageKey) or ""),
-        "file": None if file is None else f"data/sources/{file}",
-        "lineStart": None if start is None else int(str(start)),
-        "lineEnd": None if end is None else int(str(end)),
+        "document": doc,
+        "documentHref": local_path(doc, base),
+        "passage": str(spot.passage),
+        "passageHref": local_path(str(spot.passage), base),
+        "passageKey": str(graph.value(spot.passage, HKSC.passageKey) or ""),
+        "file": None if spot.file is None else f"data/sources/{spot.file}",
+        "lineStart": spot.line_start,
+        "lineEnd": spot.line_end,
         "quote": None if quote is None else str(quote),  # oa:exact: the passage's own text
         "quoteText": None if quote is None else readable(str(quote)),  # as a reader sees it
         "note": None if note is None else str(note),
