@@ -21,7 +21,7 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, VOID, XSD
 from graph import store
 from graph.derive import derive
 from graph.errors import BuildError, InputProblem
-from graph.gate import GateReport, run_gate
+from graph.gate import SHAPES_FILE, GateReport, run_gate
 from graph.namespaces import (
     BASE,
     GRAPH_MENTIONS,
@@ -170,6 +170,10 @@ def build(settings: Settings, progress: Progress = _stderr) -> Path:
         assembled.graphs[GRAPH_METADATA].add((DATASET, DCTERMS.identifier, Literal(path.name)))
         _describe_late_graphs(assembled.graphs)
         write_store(path, assembled.graphs)
+        # The shapes that made this build's report, for /def/shapes while it is served.
+        kept = store.kept_file(store_dir, path.name, SHAPES_FILE)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(report.shapes, encoding="utf-8")
         # The page first: a server that sees the new build finds its page (the API checks
         # the page's digest against the published ontology, so an early page is harmless).
         write_ontology_html(assembled.graphs[GRAPH_ONTOLOGY], store_dir)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from pyshacl import validate
@@ -24,6 +25,7 @@ from rdflib.term import Node
 
 from graph.errors import BuildError, InputProblem
 from graph.namespaces import HKSC, SH
+from graph.store import kept_file
 
 SEVERITIES = ("Violation", "Warning", "Info")
 
@@ -33,10 +35,34 @@ def severity_name(severity: object) -> str | None:
     return None if severity is None else str(severity).rsplit("#", 1)[-1]
 
 
-def load_shapes() -> Graph:
+SHAPES_FILE = "shapes.ttl"
+
+
+def shapes_text() -> str:
+    """The shapes of this code (``shapes/shapes.ttl`` of the package)."""
+    return (resources.files("shapes") / SHAPES_FILE).read_text("utf-8")
+
+
+def load_shapes(text: str | None = None) -> Graph:
+    """The shapes graph of ``text`` (default: the package's file)."""
     g = Graph()
-    g.parse(data=(resources.files("shapes") / "shapes.ttl").read_text("utf-8"), format="turtle")
+    g.parse(data=shapes_text() if text is None else text, format="turtle")
     return g
+
+
+@functools.lru_cache(maxsize=4)
+def shapes_of_build(store_dir: Path, build: str | None) -> str:
+    """The shapes ``build`` was checked against: the copy the build keeps beside the store
+    (``graph.store.kept_file``). A server keeps serving a build after the shapes file
+    changes (an edit, a pull, then ``hkkg build`` elsewhere), so the file of the working
+    tree may not be the one that made the build's report. The package's file for a build
+    without a copy (a remote store's, or one made before builds kept it)."""
+    if build is not None:
+        try:
+            return kept_file(store_dir, build, SHAPES_FILE).read_text("utf-8")
+        except OSError:
+            pass
+    return shapes_text()
 
 
 @dataclass
@@ -46,6 +72,8 @@ class GateReport:
     graph: Graph
     text: str
     counts: dict[str, int]
+    # The shapes file's text the report was made with (empty for a report read back).
+    shapes: str = ""
 
     @classmethod
     def from_graph(cls, graph: Graph, text: str = "") -> GateReport:
@@ -103,9 +131,10 @@ def run_gate(data: Graph, locations: Mapping[str, str] | None = None) -> GateRep
     violation names the record of its focus node."""
     graph = _PreparedQueries()
     graph += data
+    shapes = shapes_text()  # read once: the build keeps the very text that made its report
     _conforms, report_graph, text = validate(
         graph,
-        shacl_graph=load_shapes(),
+        shacl_graph=load_shapes(shapes),
         ont_graph=None,
         inference="none",
         abort_on_first=False,
@@ -123,7 +152,9 @@ def run_gate(data: Graph, locations: Mapping[str, str] | None = None) -> GateRep
         raise BuildError(InputProblem("shapes/shapes.ttl", None,
                                       f"the shapes cannot be applied: {text}"))
     _locate_violations(report_graph, data, locations or {})
-    return GateReport.from_graph(report_graph, str(text))
+    report = GateReport.from_graph(report_graph, str(text))
+    report.shapes = shapes
+    return report
 
 
 # --------------------------------------------------------------------------- locations

@@ -349,7 +349,8 @@ li:target {{ background: #ffd; }}
   <p><a href="/">HK Smart City Knowledge Graph</a> · <a href="/sparql">SPARQL</a> ·
   <a href="/def">Ontology</a> · <a href="/validation">Validation report</a></p>
   <h1>{html.escape(title or "SHACL shapes of the build's gate")}</h1>
-  <p>Every build is checked against these shapes (<code>shapes/shapes.ttl</code>): node shapes
+  <p>The served build was checked against these shapes (<code>shapes/shapes.ttl</code> as it
+  was when the build was made): node shapes
   are <code>hkss: &lt;{html.escape(SHAPES)}&gt;</code>, their parts
   <code>hksp: &lt;{html.escape(SHAPES_PART)}&gt;</code>; the report of the published build
   names them as <code>sh:sourceShape</code>. Also as {also}</p>

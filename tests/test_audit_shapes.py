@@ -150,7 +150,7 @@ def test_a_broken_shape_is_a_clear_build_error(monkeypatch: pytest.MonkeyPatch) 
         <http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/x> ;
             sh:sparql [ sh:select "SELECT $this WHERE { VALUES ?v { 1 } }" ] .
         """, format="turtle")
-    monkeypatch.setattr(gate, "load_shapes", lambda: broken)
+    monkeypatch.setattr(gate, "load_shapes", lambda _text=None: broken)
     with pytest.raises(BuildError, match=r"shapes/shapes\.ttl: the shapes cannot be applied.*VALUES"):
         gate.run_gate(Graph())
 
@@ -166,7 +166,7 @@ def _only(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
         if str(shape).removeprefix(SHAPES) not in names:
             for p in (SH.targetClass, SH.targetSubjectsOf, SH.targetNode):
                 shapes.remove((shape, p, None))
-    monkeypatch.setattr(gate, "load_shapes", lambda: shapes)
+    monkeypatch.setattr(gate, "load_shapes", lambda _text=None: shapes)
 
 
 def _results(report: gate.GateReport, shape: str) -> list[dict[str, str | None]]:

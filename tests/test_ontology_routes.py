@@ -138,6 +138,15 @@ def test_turtle_reads_by_subject(client: TestClient) -> None:
     assert "hksc:Platform a owl:Class ;" in text
 
 
+KEPT_SHAPES = """# The shapes of a build made before the working tree's shapes changed.
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/hk-smartcity/def/shapes/OnlyInTheBuildShape> a sh:NodeShape ;
+    rdfs:label "A shape only this build was checked against" ;
+    sh:targetClass <https://w3id.org/hk-smartcity/def/Claim> .
+"""
+
+
 @pytest.fixture(scope="module")
 def drifted(built_settings: Settings, built_store: EmbeddedStore,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
@@ -155,6 +164,10 @@ def drifted(built_settings: Settings, built_store: EmbeddedStore,
                       to_graph=ox.NamedNode(str(GRAPH_ONTOLOGY)))
     oxstore.flush()
     del oxstore
+    # The shapes this build was "checked against": one shape only the build has.
+    kept = store.kept_file(store_dir, path.name, "shapes.ttl")
+    kept.parent.mkdir(parents=True)
+    kept.write_text(KEPT_SHAPES, encoding="utf-8")
     store.publish(store_dir, path)
     page = built_settings.resolved_store_dir / ontology_docs.DOC_NAME
     (store_dir / page.name).write_bytes(page.read_bytes())
@@ -184,6 +197,35 @@ def test_terms_are_the_published_builds(drifted: TestClient) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/def#OnlyInTheBuild"
     assert drifted.get("/def/PublicBody", follow_redirects=False).status_code == 404
     assert drifted.get("/def/Platform", follow_redirects=False).status_code == 303
+
+
+def test_the_shapes_are_those_the_served_build_was_checked_against(drifted: TestClient) -> None:
+    """The build keeps the shapes that made its report (``kept/<build>/shapes.ttl``):
+    /def/shapes, a shape's IRI and /validation's shape= read those, not the working
+    tree's file, which may have changed since (an edit or a pull, then a build elsewhere)."""
+    turtle = drifted.get("/def/shapes", headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200 and turtle.text == KEPT_SHAPES
+    page = drifted.get("/def/shapes", headers={"Accept": BROWSER})
+    assert "A shape only this build was checked against" in page.text
+    only = drifted.get("/def/shapes/OnlyInTheBuildShape", headers={"Accept": BROWSER},
+                       follow_redirects=False)
+    assert only.status_code == 303 and only.headers["location"] == "/def/shapes#OnlyInTheBuildShape"
+    assert drifted.get("/def/shapes/Claim", follow_redirects=False).status_code == 404
+    refused = drifted.get("/validation", params={"shape": "Claim"})
+    assert refused.status_code == 400 and "not a shape of the gate" in refused.json()["detail"]
+    assert drifted.get("/validation", params={"shape": "OnlyInTheBuildShape"}).status_code != 400
+
+
+def test_a_build_keeps_the_shapes_of_its_report(built_settings: Settings) -> None:
+    """``hkkg build`` writes the very text its gate read beside the store; a build without
+    a copy (a remote store's, an older one) is served the package's shapes."""
+    from graph.gate import shapes_of_build, shapes_text
+
+    build = store.current_store_path(built_settings.resolved_store_dir).name
+    kept = store.kept_file(built_settings.resolved_store_dir, build, "shapes.ttl")
+    assert kept.read_text("utf-8") == shapes_text()
+    assert shapes_of_build(built_settings.resolved_store_dir, "no-such-build") == shapes_text()
+    assert shapes_of_build(built_settings.resolved_store_dir, None) == shapes_text()
 
 
 def test_the_builds_page_is_served_only_for_its_graph(tmp_path: Path, built_store: EmbeddedStore) -> None:

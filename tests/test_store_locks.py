@@ -48,11 +48,15 @@ def test_an_open_build_survives_two_publishes_and_goes_once_closed(tmp_path: Pat
     assert value(opened.raw) == "1"  # still readable
 
     opened.close()
+    kept = gstore.kept_file(tmp_path, first.name, "shapes.ttl")
+    kept.parent.mkdir(parents=True)
+    kept.write_text("# the shapes of the first build\n")
     latest = new_build(tmp_path, 4)
     gstore.publish(tmp_path, latest, keep=1)
     assert not first.exists()
     assert sorted(p.name for p in (tmp_path / "builds").iterdir()) == [latest.name]
     assert not (tmp_path / "locks" / first.name).exists()
+    assert not kept.parent.exists(), "the files a build keeps go with it"
 
 
 def _hold_lock(store_dir: str, ready: mp.Event, done: mp.Event) -> None:  # type: ignore[type-arg]

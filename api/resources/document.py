@@ -35,6 +35,7 @@ from api.routers.sparql import (
 from api.sparql import formats
 from api.sparql.negotiation import NotAcceptableError, negotiate
 from api.sparql.workers import Job, Outcome
+from graph.gate import shapes_of_build
 from graph.namespaces import WRITE_PREFIXES
 from graph.settings import Settings
 
@@ -119,6 +120,14 @@ def preflight(request: Request) -> Response:
         "Access-Control-Allow-Headers": requested_headers(request, "Accept, If-None-Match"),
         "Access-Control-Max-Age": "86400",
     })
+
+
+def served_shapes(request: Request) -> str:
+    """The shapes the served build was checked against (``graph.gate.shapes_of_build``)."""
+    settings: Settings = request.app.state.settings
+    service = getattr(request.app.state, "sparql", None)
+    build = service.current_build() if isinstance(service, SparqlService) else None
+    return shapes_of_build(settings.resolved_store_dir, build)
 
 
 def sparql_service(request: Request) -> SparqlService:

@@ -12,7 +12,8 @@
 - ``/def/context.jsonld``: the JSON-LD context the API's JSON-LD answers are compacted
   with (``ontology/context.jsonld``, generated from the ontology): served as the package
   holds it, since that file is what every JSON-LD answer inlines.
-- ``/def/shapes``: the SHACL shapes (``shapes/shapes.ttl``) the gate checked, whose IRIs
+- ``/def/shapes``: the SHACL shapes the gate checked the served build against (the copy
+  of ``shapes/shapes.ttl`` the build keeps, ``graph.gate.shapes_of_build``), whose IRIs
   the validation report names as ``sh:sourceShape``; ``/def/shapes/{name}`` is a 303 to
   the shape on the page or to the data, a 404 for any other name.
 
@@ -48,6 +49,7 @@ from api.resources.document import (
     preflight,
     rdf_body,
     respond,
+    served_shapes,
     sparql_service,
 )
 from api.routers.sparql import CORS_HEADERS, etag_matches
@@ -132,9 +134,13 @@ class _Package:
 
 @functools.cache
 def _package_file(package: str, name: str) -> _Package:
-    """Read once per process, like the context the JSON-LD answers inline and the shapes
-    ``/validation`` filters by: every path serves the same version of a file."""
-    text = (resources.files(package) / name).read_text("utf-8")
+    """Read once per process, like the context the JSON-LD answers inline: every path
+    serves the same version of a file."""
+    return _versioned((resources.files(package) / name).read_text("utf-8"))
+
+
+@functools.lru_cache(maxsize=4)
+def _versioned(text: str) -> _Package:
     return _Package(text, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
@@ -190,10 +196,10 @@ def _shapes_body(text: str, fmt: formats.Format, links: tuple[tuple[str, str], .
 async def shapes(request: Request) -> Response:
     """The shapes every build is checked against: a page listing each with its checks and
     messages, or the shapes graph in Turtle, JSON-LD, N-Triples or RDF/XML."""
-    package = _package_file("shapes", "shapes.ttl")
+    served = _versioned(served_shapes(request))
     links = tuple((f.media_type, f"/def/shapes?format={f.name}") for f in SHAPES_FORMATS if f is not HTML)
-    return await _file_response(request, SHAPES_FORMATS, package.version,
-                                lambda fmt: _shapes_body(package.text, fmt, links))
+    return await _file_response(request, SHAPES_FORMATS, served.version,
+                                lambda fmt: _shapes_body(served.text, fmt, links))
 
 
 # -- term IRIs -------------------------------------------------------------------------
@@ -217,7 +223,7 @@ def _see_other(request: Request, page: str, offered: tuple[formats.Format, ...],
 async def shape(name: str, request: Request) -> Response:
     """A shape's IRI (``sh:sourceShape`` of a validation result) resolves to its place on
     the shapes' page, or to the shapes graph in the format asked for."""
-    if name not in _shapes(_package_file("shapes", "shapes.ttl").text).names:
+    if name not in _shapes(served_shapes(request)).names:
         raise Problem(404, f"<{shown(SHAPES + name, MAX_NAME + 100)}> is not a shape of the gate",
                       kind="not-found")
     return _see_other(request, "/def/shapes", SHAPES_FORMATS, name)

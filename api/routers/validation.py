@@ -39,6 +39,7 @@ from api.resources.document import (
     preflight,
     rdf_body,
     respond,
+    served_shapes,
 )
 from api.routers.sparql import SparqlService
 from api.sparql import formats
@@ -84,10 +85,11 @@ CONSTRUCT {{
 _IRI = re.compile(r"https?://[^\s()<>\"]+")
 
 
-@functools.cache
-def shape_iris() -> frozenset[str]:
-    """The IRI of every named shape of the gate (node shapes and property shapes)."""
-    shapes = load_shapes()
+@functools.lru_cache(maxsize=4)
+def shape_iris(text: str) -> frozenset[str]:
+    """The IRI of every named shape (node shapes and property shapes) of the shapes
+    ``text``: those the served build was checked against."""
+    shapes = load_shapes(text)
     return frozenset(str(s) for kind in (SH.NodeShape, SH.PropertyShape)
                      for s in shapes.subjects(RDF.type, kind) if isinstance(s, URIRef))
 
@@ -127,7 +129,7 @@ def filters(request: Request, base: str) -> Filters:
     shapes = []
     for name in params.getlist("shape"):
         iri = name if name.startswith(("http://", "https://")) else SHAPES + name.removeprefix("hkss:")
-        if iri not in shape_iris():
+        if iri not in shape_iris(served_shapes(request)):
             raise _invalid("shape", f"shape={name[:200]!r} is not a shape of the gate "
                                     f"(a local name such as 'UncertainReported', or an IRI under {SHAPES})")
         shapes.append(iri)
