@@ -34,7 +34,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from http.client import HTTPConnection
 from pathlib import Path
@@ -48,6 +48,7 @@ import pyoxigraph as ox  # noqa: E402
 
 from api.http_protocol import IMPORT_STRING as HTTP_PROTOCOL  # noqa: E402
 from api.sparql.safety import analyse  # noqa: E402
+from api.sparql.workers import mimalloc_path, preload_env  # noqa: E402
 from graph.build import newer_input  # noqa: E402
 from graph.queries import ExampleQuery, load_catalogue  # noqa: E402
 from graph.settings import Settings  # noqa: E402
@@ -96,11 +97,13 @@ def _server(cmd: list[str], port: int, env: dict[str, str] | None = None) -> Any
 
 
 def endpoint_server(store_dir: Path, port: int, cache: bool = True,
-                    store_url: str | None = None) -> Any:
+                    store_url: str | None = None, allocator: str | None = None) -> Any:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HKKG_")}
     env["HKKG_STORE_DIR"] = str(store_dir)
     if not cache:
         env["HKKG_QUERY_CACHE_MB"] = "0"
+    if allocator is not None:
+        env["HKKG_WORKER_ALLOCATOR"] = allocator
     if store_url is not None:
         env["HKKG_STORE_URL"] = store_url
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
@@ -109,11 +112,11 @@ def endpoint_server(store_dir: Path, port: int, cache: bool = True,
     return _server(cmd, port, env)
 
 
-def oxigraph_server(build: Path, port: int) -> Any:
+def oxigraph_server(build: Path, port: int, preload: Path | None = None) -> Any:
     exe = Path(sys.executable).parent / "oxigraph"
     cmd = [str(exe), "serve-read-only", "--location", str(build),
            "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-    return _server(cmd, port)
+    return _server(cmd, port, None if preload is None else preload_env(preload))
 
 
 def _post(conn: HTTPConnection, path: str, query: str, accept: str,
@@ -286,6 +289,9 @@ def _options(parser: argparse.ArgumentParser) -> None:
                         help="also the endpoint over the Oxigraph server as its remote store")
     parser.add_argument("--allow-stale", action="store_true",
                         help="run even when an input is newer than the store's published build")
+    parser.add_argument("--allocators", action="store_true",
+                        help="also endpoint-nocache with the system's malloc in its workers, and "
+                             "the Oxigraph server with mimalloc preloaded")
 
 
 def main() -> int:
@@ -303,24 +309,34 @@ def main() -> int:
     examples = load_catalogue()
     queries = [(q.query, _accept(q.query)) for q in examples]
     triples = len(ox.Store.read_only(str(build)))
-    ports = {"endpoint": _free_port(), "endpoint-nocache": _free_port(),
-             "oxigraph": _free_port()}
+    names = ["endpoint", "endpoint-nocache", "oxigraph"]
     if args.remote:
-        ports["endpoint-remote"] = _free_port()
-    paths = {name: "/query" if name == "oxigraph" else "/sparql" for name in ports}
-    endpoints = [name for name in ports if name != "oxigraph"]
+        names.append("endpoint-remote")
+    mimalloc = mimalloc_path()
+    if args.allocators:
+        if mimalloc is None:
+            print("--allocators: the cmeel-mimalloc package is not installed", file=sys.stderr)
+            return 2
+        names += ["endpoint-nocache-system-malloc", "oxigraph-mimalloc"]
+    ports = {name: _free_port() for name in names}
+    paths = {name: "/query" if name.startswith("oxigraph") else "/sparql" for name in ports}
+    endpoints = [name for name in ports if not name.startswith("oxigraph")]
+    servers = {
+        "endpoint": lambda: endpoint_server(store_dir, ports["endpoint"]),
+        "endpoint-nocache": lambda: endpoint_server(store_dir, ports["endpoint-nocache"], cache=False),
+        "oxigraph": lambda: oxigraph_server(build, ports["oxigraph"]),
+        "endpoint-remote": lambda: endpoint_server(
+            store_dir, ports["endpoint-remote"], cache=False,
+            store_url=f"http://127.0.0.1:{ports['oxigraph']}/query"),
+        "endpoint-nocache-system-malloc": lambda: endpoint_server(
+            store_dir, ports["endpoint-nocache-system-malloc"], cache=False, allocator="system"),
+        "oxigraph-mimalloc": lambda: oxigraph_server(build, ports["oxigraph-mimalloc"], mimalloc),
+    }
 
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in ports}
-    with endpoint_server(store_dir, ports["endpoint"]) as p1, \
-            endpoint_server(store_dir, ports["endpoint-nocache"], cache=False) as p2, \
-            oxigraph_server(build, ports["oxigraph"]) as p3, \
-            (endpoint_server(store_dir, ports["endpoint-remote"], cache=False,
-                             store_url=f"http://127.0.0.1:{ports['oxigraph']}/query")
-             if args.remote else nullcontext()) as p4:
-        pids = {"endpoint": p1.pid, "endpoint-nocache": p2.pid, "oxigraph": p3.pid}
-        if p4 is not None:
-            pids["endpoint-remote"] = p4.pid
-        backend = {"endpoint-remote": p3.pid}
+    with ExitStack() as stack:
+        pids = {name: stack.enter_context(servers[name]()).pid for name in names}
+        backend = {"endpoint-remote": pids["oxigraph"]}
         answers = {name: compare_answers(ports[name], ports["oxigraph"], examples)
                    for name in endpoints}
         for name in ports:
@@ -352,13 +368,18 @@ def main() -> int:
                   "rounds": args.rounds, "queries": [q.slug for q in examples],
                   "endpoint_workers": settings.query_workers,
                   "endpoint_cache_mb": settings.query_cache_mb,
+                  "endpoint_worker_allocator": settings.worker_allocator,
                   "client": "http.client keep-alive POST, one process per client",
                   "servers": {"endpoint": "uvicorn api.app (result cache on, default)",
                               "endpoint-nocache": "the same with HKKG_QUERY_CACHE_MB=0",
                               "endpoint-remote": "the same over the oxigraph server as "
                                                  "HKKG_STORE_URL (with --remote; its CPU "
                                                  "includes the oxigraph server's)",
-                              "oxigraph": "oxigraph serve-read-only --union-default-graph"}},
+                              "oxigraph": "oxigraph serve-read-only --union-default-graph",
+                              "endpoint-nocache-system-malloc": "endpoint-nocache with "
+                                  "HKKG_WORKER_ALLOCATOR=system (with --allocators)",
+                              "oxigraph-mimalloc": "oxigraph with mimalloc in LD_PRELOAD "
+                                                   "(with --allocators)"}},
         "same_answers": same,
         "answers": answers["endpoint"],
         "answers_by_server": answers,

@@ -9,7 +9,7 @@ checked by a test, so an undocumented setting fails CI.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -136,6 +136,14 @@ class Settings(BaseSettings):
         description="Most heap memory (MiB) one SPARQL worker process may use (RLIMIT_DATA); "
         "a query that needs more stops with a 503 naming this setting and the worker is "
         "replaced. 0: no limit.",
+    )
+    worker_allocator: Literal["mimalloc", "system"] = Field(
+        default="mimalloc",
+        description="Memory allocator of the SPARQL worker processes: 'mimalloc' preloads the "
+        "mimalloc library the package depends on (cmeel-mimalloc) into each worker, since the "
+        "engine allocates heavily and spends less CPU per query with it (bench/README.md); "
+        "'system' keeps the C library's malloc. Where the library is missing, the workers "
+        "use the system's and the server says so at start.",
     )
     query_cache_mb: int = Field(
         default=64,

@@ -41,6 +41,7 @@ from api.sparql.workers import (
     QueryTimeoutError,
     WorkerCrashedError,
     WorkerPool,
+    mimalloc_path,
 )
 from graph.errors import StoreNotBuilt
 from graph.namespaces import WRITE_PREFIXES, sparql_prologue
@@ -115,6 +116,17 @@ class _ClientSlot:
     users: int = 0
 
 
+def worker_allocator(settings: Settings) -> Path | None:
+    """The malloc library the query workers preload (setting HKKG_WORKER_ALLOCATOR)."""
+    if settings.worker_allocator == "system":
+        return None
+    path = mimalloc_path()
+    if path is None:
+        log.warning("HKKG_WORKER_ALLOCATOR=mimalloc, but the cmeel-mimalloc package is not "
+                    "installed: the query workers use the system's malloc")
+    return path
+
+
 def client_of(request: Request) -> str | None:
     """The client's address (behind a trusted proxy, the one it forwards)."""
     return request.client.host if request.client else None
@@ -152,7 +164,8 @@ class SparqlService:
         self._remote_build: str | None = None
         self.pool = WorkerPool(remote or settings.resolved_store_dir, settings.query_workers,
                                settings.query_workers_burst, WRITE_PREFIXES,
-                               memory_mb=settings.worker_memory_mb)
+                               memory_mb=settings.worker_memory_mb,
+                               allocator=worker_allocator(settings))
         self._env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
                                 autoescape=select_autoescape(["html"]))
         self._graphs: tuple[str, list[service_description.GraphInfo]] | None = None

@@ -282,3 +282,30 @@ def test_one_client_cannot_hold_every_worker(sparql_store: Path) -> None:
     # and the ASK came 1 s later, so a worker would free up after about 3 s at best).
     assert waited < 2.5, waited
     assert sorted(statuses)[:2] == [503, 503]  # the slow ones really ran to their limit
+
+
+def _maps(pid: int) -> str:
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc")
+def test_the_workers_run_on_the_allocator_the_setting_names(sparql_store: Path) -> None:
+    """HKKG_WORKER_ALLOCATOR: mimalloc (the default, where the wheel is installed) is loaded
+    into every worker and only there; 'system' keeps the C library's malloc. The memory
+    limit test above runs under mimalloc too, at 256 MiB."""
+    from api.sparql.workers import mimalloc_path
+
+    if mimalloc_path() is None:
+        pytest.skip("cmeel-mimalloc has no wheel for this platform")
+    for allocator, loaded in (("mimalloc", True), ("system", False)):
+        settings = settings_for(sparql_store, worker_allocator=allocator, query_workers=2,
+                                query_workers_burst=0, query_cache_mb=0)
+        with app_client(settings) as client:
+            pool = client.app.state.sparql.pool  # type: ignore[attr-defined]
+            assert _wait(lambda pool=pool: pool.idle_count == 2)
+            ok = client.post("/sparql", data={"query": ASK},
+                             headers={"Accept": "application/sparql-results+json"})
+            assert ok.status_code == 200 and ok.json()["boolean"] is True
+            assert ["libmimalloc" in _maps(pid) for pid in pool.pids()] == [loaded, loaded]
+            assert "libmimalloc" not in _maps(os.getpid())
+            assert "LD_PRELOAD" not in os.environ or "mimalloc" not in os.environ["LD_PRELOAD"]
