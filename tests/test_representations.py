@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from pyld import jsonld
 from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
@@ -445,6 +448,26 @@ def test_iri_check_agrees_with_the_query_parser() -> None:
         assert iri_is_safe(iri), good
         ox.Store().query(describe_query(iri))  # the query parser takes it
     assert iri_is_safe(str(RDFS.label))
+
+
+@hyp_settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=12))
+def test_an_iri_the_check_lets_through_reaches_the_query_as_itself(tail: str) -> None:
+    """The direction that matters for safety, for any text after /id/: an IRI that
+    ``iri_is_safe`` accepts makes a description query the parser takes, and that query
+    describes exactly that IRI (nothing in it can close the ``<>`` and add a pattern)."""
+    from api.resources.description import describe_query, iri_is_safe
+
+    iri = f"{BASE}id/platform/{tail}"
+    if not iri_is_safe(iri):
+        return
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode(iri), ox.NamedNode(str(RDFS.label)), ox.Literal("it", language="en"),
+                      ox.NamedNode(BASE + "id/graph/records")))
+    store.add(ox.Quad(ox.NamedNode(BASE + "id/other"), ox.NamedNode(str(RDFS.label)),
+                      ox.Literal("other", language="en"), ox.NamedNode(BASE + "id/graph/records")))
+    described = {t.subject for t in store.query(describe_query(iri), use_default_graph_as_union=True)}
+    assert described == {ox.NamedNode(iri)}
 
 
 def test_every_name_and_description_has_a_language(built_store: EmbeddedStore) -> None:
