@@ -113,6 +113,17 @@ def test_query_page_runs_an_example(browser: Any, live: Live) -> None:
         browser.back()
         _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, ".CodeMirror")))
 
+    # Only web IRIs become links: a result IRI with another scheme (javascript:) stays text.
+    browser.execute_script(
+        "document.querySelector('.CodeMirror').CodeMirror.setValue(arguments[0])",
+        'SELECT ?x WHERE { VALUES ?x { <javascript:alert(1)> <https://example.org/a> } }')
+    browser.find_element(By.ID, "run").click()
+    _wait(browser, lambda d: "2 rows" in d.find_element(By.ID, "status").text)
+    cells = browser.find_elements(By.CSS_SELECTOR, "table.results tbody td")
+    links = {c.text: [a.get_attribute("href") for a in c.find_elements(By.TAG_NAME, "a")]
+             for c in cells}
+    assert links == {"javascript:alert(1)": [], "https://example.org/a": ["https://example.org/a"]}
+
     # A malformed query shows the parser's message instead of a table.
     browser.execute_script(
         "document.querySelector('.CodeMirror').CodeMirror.setValue('SELECT * WHERE {')")
