@@ -368,7 +368,9 @@ def main() -> int:
                   "rounds": args.rounds, "queries": [q.slug for q in examples],
                   "endpoint_workers": settings.query_workers,
                   "endpoint_cache_mb": settings.query_cache_mb,
-                  "endpoint_worker_allocator": settings.worker_allocator,
+                  # What the endpoints' workers preloaded: the servers start without the
+                  # benchmark's HKKG_* settings, so their default, where the wheel is installed.
+                  "endpoint_worker_allocator": "mimalloc" if mimalloc else "system",
                   "client": "http.client keep-alive POST, one process per client",
                   "servers": {"endpoint": "uvicorn api.app (result cache on, default)",
                               "endpoint-nocache": "the same with HKKG_QUERY_CACHE_MB=0",

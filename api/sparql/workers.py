@@ -24,17 +24,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib.metadata
 import logging
 import multiprocessing as mp
 import os
 import pickle
 import resource
 import signal
-import site
 import socket
 import struct
-import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -306,13 +306,25 @@ MIMALLOC = "libmimalloc.so"
 
 
 def mimalloc_path() -> Path | None:
-    """mimalloc as the cmeel-mimalloc wheel installs it (``cmeel.prefix/lib`` of a
-    site-packages folder), or None where it is not installed (no wheel for the platform)."""
-    for folder in (*site.getsitepackages(), site.getusersitepackages(), *sys.path):
-        candidate = Path(folder) / "cmeel.prefix" / "lib" / MIMALLOC
-        if candidate.is_file():
-            return candidate
-    return None
+    """mimalloc as the installed cmeel-mimalloc wheel holds it (``cmeel.prefix/lib``), or
+    None where it is not installed (no wheel for the platform). Asked of the installed
+    distribution, never searched along ``sys.path``: a library found in the working folder
+    would be preloaded as code into every worker."""
+    try:
+        dist = importlib.metadata.distribution("cmeel-mimalloc")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    path = Path(str(dist.locate_file(f"cmeel.prefix/lib/{MIMALLOC}")))
+    return path if path.is_absolute() and path.is_file() else None
+
+
+# What a worker's start adds to the environment: the allocator, and its arena steps.
+# mimalloc reserves 1 GiB of writable address space for its arenas up front, which counts
+# towards RLIMIT_DATA (HKKG_WORKER_MEMORY_MB): under a limit of 1 GiB or less the engine's
+# cache could not map its memory and every worker aborted at its first query. Reserving in
+# steps of 64 MiB keeps the limit what it says.
+_PRELOAD_KEYS = ("LD_PRELOAD", "MIMALLOC_ARENA_RESERVE")
+_ENV_LOCK = threading.Lock()
 
 
 def preload_env(allocator: Path | None) -> dict[str, str]:
@@ -322,12 +334,31 @@ def preload_env(allocator: Path | None) -> dict[str, str]:
     env = dict(os.environ)
     if allocator is not None:
         env["LD_PRELOAD"] = " ".join(p for p in (str(allocator), env.get("LD_PRELOAD", "")) if p)
-        # mimalloc reserves 1 GiB of address space for its arenas up front, writable, so it
-        # counts towards RLIMIT_DATA (HKKG_WORKER_MEMORY_MB): under a limit of 1 GiB or less
-        # the engine's cache could not map its memory and every worker aborted at its first
-        # query. Reserving in steps of 64 MiB keeps the limit what it says.
         env.setdefault("MIMALLOC_ARENA_RESERVE", "64MiB")
     return env
+
+
+@contextlib.contextmanager
+def _preloaded(allocator: Path | None) -> Iterator[None]:
+    """Within: os.environ names ``allocator`` (multiprocessing's spawn hands os.environ to
+    the new interpreter and takes no environment of its own). Only the keys a preload sets
+    change, under a lock, and only while a worker starts; nothing changes without one."""
+    if allocator is None:
+        yield
+        return
+    wanted = preload_env(allocator)
+    with _ENV_LOCK:
+        saved = {key: os.environ.get(key) for key in _PRELOAD_KEYS}
+        try:
+            for key in _PRELOAD_KEYS:
+                os.environ[key] = wanted[key]
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 class WorkerPool:
@@ -440,16 +471,8 @@ class WorkerPool:
             target=worker_main, args=(child, self.store, self.prefixes, self.memory_bytes),
             name="hkkg-sparql-worker", daemon=True,
         )
-        # multiprocessing's spawn passes os.environ to the new interpreter; the allocator is
-        # named there only while this worker starts (the event loop runs nothing else
-        # meanwhile, and no thread of the server starts processes).
-        saved = os.environ.copy()
-        os.environ.update(preload_env(self.allocator))
-        try:
+        with _preloaded(self.allocator):
             process.start()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
         child.close()
         worker = _Worker(process, parent)
         self._workers.add(worker)
