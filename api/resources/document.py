@@ -10,6 +10,7 @@ per-build weak ``ETag``; ``If-None-Match`` gets a 304 and ``HEAD`` the headers a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import hashlib
 import json
@@ -18,6 +19,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import mimeparse
 import pyoxigraph as ox
 from fastapi import Request, Response
 from pyld import jsonld
@@ -42,7 +44,13 @@ from graph.settings import Settings
 HTML = formats.Format("html", "text/html", "graph", "html", ("application/xhtml+xml",))
 JSON = formats.Format("json", "application/json", "graph", "json")  # a plain JSON view
 _GRAPH = {f.name: f for f in formats.GRAPH_FORMATS}
-TURTLE, JSONLD, NTRIPLES, RDFXML = (_GRAPH[n] for n in ("turtle", "jsonld", "ntriples", "rdfxml"))
+TURTLE, NTRIPLES, RDFXML = (_GRAPH[n] for n in ("turtle", "ntriples", "rdfxml"))
+# Documents give JSON-LD compacted (with the context inline), so a request for the
+# compacted profile names this format too.
+COMPACTED_PROFILE = "http://www.w3.org/ns/json-ld#compacted"
+JSONLD = dataclasses.replace(
+    _GRAPH["jsonld"],
+    aliases=(*_GRAPH["jsonld"].aliases, f'application/ld+json; profile="{COMPACTED_PROFILE}"'))
 # JSON-LD in expanded form (JSON-LD 1.1, 9.5: the profile parameter), for clients that ask
 # for it with ``Accept: application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"``
 # or ``format=jsonld-expanded``: full IRIs as keys, every value an array, no context to
@@ -219,15 +227,20 @@ def document_headers(request: Request, fmt: formats.Format, offered: tuple[forma
     """CORS, ``Vary: Accept`` and a ``Link`` to each other format of ``offered`` (with the
     parameters of ``keep``)."""
     headers: dict[str, str] = {**CORS_HEADERS, "Vary": "Accept"}
-    # A media type with parameters (JSON-LD's expanded profile) is no alternate of its own
-    # in a Link: its quotes cannot sit inside the quoted type, and a client choosing by type
-    # would see two links of one type.
-    alternates = ", ".join(f'<{format_link(request, f.name, keep)}>; rel="alternate"; '
-                           f'type="{f.media_type}"' for f in offered
-                           if f is not fmt and ";" not in f.media_type)
+    alternates = ", ".join(f'<{format_link(request, f.name, keep)}>; rel="alternate"; {_link_type(f)}'
+                           for f in offered if f is not fmt)
     if alternates:
         headers["Link"] = alternates
     return headers
+
+
+def _link_type(fmt: formats.Format) -> str:
+    """The ``type`` of a Link to ``fmt``; a media type's profile goes in a ``profile``
+    attribute of its own (as W3C's Content Negotiation by Profile does), so that the type
+    stays a bare media type and no quotes nest."""
+    kind, subtype, params = mimeparse.parse_mime_type(fmt.media_type)
+    extra = "".join(f'; {name}="{value}"' for name, value in params.items())
+    return f'type="{kind}/{subtype}"{extra}'
 
 
 def document_response(request: Request, fmt: formats.Format, body: bytes,

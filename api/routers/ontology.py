@@ -45,6 +45,7 @@ from api.resources.document import (
     chosen_format,
     document_headers,
     document_response,
+    format_link,
     negotiated,
     preflight,
     rdf_body,
@@ -150,6 +151,8 @@ async def _file_response(request: Request, offered: tuple[formats.Format, ...], 
     negotiated, ETag (the file's version and the format) with 304, HEAD, CORS, ``Link``."""
     fmt = chosen_format(request, offered)
     headers = {**document_headers(request, fmt, offered), "Cache-Control": "no-cache"}
+    if len(offered) > 1:
+        headers["Content-Location"] = format_link(request, fmt.name)  # as respond() says it
     digest = hashlib.sha256(f"{version} {fmt.name}".encode()).hexdigest()[:32]
     headers["ETag"] = f'W/"{digest}"'
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):

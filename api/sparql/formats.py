@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from xml.sax.saxutils import escape, quoteattr
 
+import mimeparse
 import pyoxigraph as ox
 
 Kind = Literal["results", "graph"]
@@ -89,8 +90,23 @@ def content_type(fmt: Format) -> str:
 GRAPH_SHORT_NAMES: dict[str, str] = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}
 
 
+def _parsed(media_type: str) -> tuple[str, str, dict[str, str]] | None:
+    try:
+        kind, subtype, params = mimeparse.parse_mime_type(media_type.lower())
+    except ValueError:
+        return None
+    return kind, subtype, {k: v for k, v in params.items() if k != "q"}
+
+
 def by_name(name: str, among: tuple[Format, ...] = ALL_FORMATS) -> Format | None:
     """The format of ``among`` called ``name`` (short name, synonym, media type or alias)."""
+    if ";" in name:
+        # A whole media type with parameters names the format that carries them
+        # (JSON-LD's expanded profile); otherwise its parameters are ignored below.
+        whole = _parsed(name)
+        for fmt in among:
+            if whole is not None and whole[2] and _parsed(fmt.media_type) == whole:
+                return fmt
     key = name.split(";")[0].strip().lower()
     key = FORMAT_SYNONYMS.get(key, key)
     for fmt in among:

@@ -35,6 +35,36 @@ def test_graph_accept(accept: str | None, expected: str) -> None:
     assert negotiate(GRAPH_FORMATS, accept).name == expected
 
 
+EXPANDED = 'application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"'
+COMPACTED = 'application/ld+json;profile="http://www.w3.org/ns/json-ld#compacted"'
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("application/ld+json", "jsonld"),
+    (EXPANDED, "jsonld-expanded"),
+    (COMPACTED, "jsonld"),
+    # A range with a parameter applies only to types that carry it (RFC 9110, 12.5.1):
+    # turning the expanded form down leaves plain JSON-LD acceptable.
+    (EXPANDED + ";q=0, application/ld+json;q=0.5", "jsonld"),
+    (EXPANDED + ";q=0, */*;q=0.1", "turtle"),
+    (EXPANDED + ";q=0, application/ld+json;q=0.5, */*;q=0.1", "jsonld"),
+    (EXPANDED + ", application/ld+json;q=0.5", "jsonld-expanded"),
+    # A profile no offered type names is ignored (JSON-LD lets a server): still JSON-LD.
+    ('application/ld+json;profile="https://www.w3.org/ns/activitystreams"', "jsonld"),
+])
+def test_json_ld_profiles(accept: str, expected: str) -> None:
+    from api.resources.document import JSONLD, JSONLD_EXPANDED, TURTLE
+
+    assert negotiate((TURTLE, JSONLD, JSONLD_EXPANDED), accept).name == expected
+
+
+def test_a_profile_turned_down_alone_is_not_acceptable() -> None:
+    from api.resources.document import JSONLD_EXPANDED
+
+    with pytest.raises(NotAcceptableError):
+        negotiate((JSONLD_EXPANDED,), EXPANDED + ";q=0, application/ld+json;q=0.5")
+
+
 def test_format_parameter_wins_over_accept() -> None:
     assert negotiate(RESULT_FORMATS, "application/sparql-results+json", ["csv"]).name == "csv"
     assert negotiate(RESULT_FORMATS, None, ["text/tab-separated-values"]).name == "tsv"
