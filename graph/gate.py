@@ -50,19 +50,30 @@ def load_shapes(text: str | None = None) -> Graph:
     return g
 
 
-@functools.lru_cache(maxsize=4)
+# Kept shapes already read, by (store folder, build): a build's copy never changes.
+_KEPT_SHAPES: dict[tuple[Path, str], str] = {}
+
+
 def shapes_of_build(store_dir: Path, build: str | None) -> str:
     """The shapes ``build`` was checked against: the copy the build keeps beside the store
     (``graph.store.kept_file``). A server keeps serving a build after the shapes file
     changes (an edit, a pull, then ``hkkg build`` elsewhere), so the file of the working
     tree may not be the one that made the build's report. The package's file for a build
-    without a copy (a remote store's, or one made before builds kept it)."""
-    if build is not None:
+    without a copy (a remote store's, or one made before builds kept it). Only a copy
+    that was read is remembered: a failed read is tried again next time, and a read error
+    other than a missing file is raised, not answered with other shapes."""
+    if build is None:
+        return shapes_text()
+    key = (store_dir, build)
+    if key not in _KEPT_SHAPES:
         try:
-            return kept_file(store_dir, build, SHAPES_FILE).read_text("utf-8")
-        except OSError:
-            pass
-    return shapes_text()
+            text = kept_file(store_dir, build, SHAPES_FILE).read_text("utf-8")
+        except FileNotFoundError:
+            return shapes_text()
+        if len(_KEPT_SHAPES) >= 8:
+            _KEPT_SHAPES.clear()
+        _KEPT_SHAPES[key] = text
+    return _KEPT_SHAPES[key]
 
 
 @dataclass
@@ -179,7 +190,8 @@ def source_spot(data: Graph, node: Node) -> SourceSpot | None:
         passage = node
     if passage is None:
         return None
-    doc = data.value(node, HKSC.statedIn) or data.value(passage, DCTERMS.isPartOf)
+    # The passage's document first: the file and the lines must come from one document.
+    doc = data.value(passage, DCTERMS.isPartOf) or data.value(node, HKSC.statedIn)
     file = data.value(doc, HKSC.sourceFile) if doc is not None else None
     start, end = data.value(passage, HKSC.lineStart), data.value(passage, HKSC.lineEnd)
     return SourceSpot(passage, doc, None if file is None else str(file),
