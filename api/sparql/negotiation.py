@@ -8,6 +8,7 @@ browser link or a download button cannot set headers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import mimeparse
@@ -56,10 +57,12 @@ def negotiate(formats: tuple[Format, ...], accept: str | None,
     # Media types are case-insensitive (RFC 9110, 8.3.1); the offered ones are lower case.
     accept = accept.lower()
     try:
-        ranges = [mimeparse.parse_media_range(r) for r in accept.split(",") if r.strip()]
+        # Short values are cached; a long one (up to the 64 KiB header limit) is parsed
+        # each time, so the cache holds at most 256 KiB.
+        ranges = _ranges(accept) if len(accept) <= 1024 else _ranges.__wrapped__(accept)
     except (ValueError, IndexError):
         raise NotAcceptableError(offered, accept) from None
-    parsed = {candidate: mimeparse.parse_mime_type(candidate) for candidate in table}
+    parsed = {candidate: _media_type(candidate) for candidate in table}
     profiles = {p["profile"] for _t, _s, p in parsed.values() if "profile" in p}
     best, best_q = None, 0.0
     for candidate in table:  # in order of preference: the first of equal quality wins
@@ -69,6 +72,18 @@ def negotiate(formats: tuple[Format, ...], accept: str | None,
     if best is None:
         raise NotAcceptableError(offered, accept)
     return table[best]
+
+
+# Parsed once per distinct value: every /sparql request negotiates, and clients send the
+# same few Accept headers. Read only.
+@functools.lru_cache(maxsize=256)
+def _ranges(accept: str) -> list[tuple[str, str, dict[str, str]]]:
+    return [mimeparse.parse_media_range(r) for r in accept.split(",") if r.strip()]
+
+
+@functools.lru_cache(maxsize=64)
+def _media_type(offered: str) -> tuple[str, str, dict[str, str]]:
+    return mimeparse.parse_mime_type(offered)
 
 
 def _quality(offered: tuple[str, str, dict[str, str]],
