@@ -63,10 +63,10 @@ def negotiate(formats: tuple[Format, ...], accept: str | None,
     except (ValueError, IndexError):
         raise NotAcceptableError(offered, accept) from None
     parsed = {candidate: _media_type(candidate) for candidate in table}
-    profiles = {p["profile"] for _t, _s, p in parsed.values() if "profile" in p}
+    carried = {item for _t, _s, params in parsed.values() for item in params.items()}
     best, best_q = None, 0.0
     for candidate in table:  # in order of preference: the first of equal quality wins
-        q = _quality(parsed[candidate], ranges, profiles)
+        q = _quality(parsed[candidate], ranges, carried)
         if q > best_q:
             best, best_q = candidate, q
     if best is None:
@@ -87,23 +87,23 @@ def _media_type(offered: str) -> tuple[str, str, dict[str, str]]:
 
 
 def _quality(offered: tuple[str, str, dict[str, str]],
-             ranges: list[tuple[str, str, dict[str, str]]], profiles: set[str]) -> float:
+             ranges: list[tuple[str, str, dict[str, str]]], carried: set[tuple[str, str]]) -> float:
     """The q of the most specific range of ``ranges`` that matches ``offered`` (RFC 9110,
     12.5.1), 0 when none does. A range matches when its type and subtype match (or are
-    ``*``) and each of its parameters but q is a parameter of the offered type with the same
-    value: ``application/ld+json;profile="...#expanded";q=0`` turns down the expanded form
-    only, not plain JSON-LD. (python-mimeparse's best_match let such a range match the plain
-    type too, so "anything but expanded" got a 406.) A ``profile`` that no offered type
-    names (``profiles``) is ignored, as JSON-LD lets a server do: a client asking for JSON-LD
-    in some profile of its own still gets JSON-LD, not a 406."""
+    ``*``) and it asks for no parameter the offered type lacks:
+    ``application/ld+json;profile="...#expanded";q=0`` turns down the expanded form only,
+    not plain JSON-LD (python-mimeparse's best_match let such a range match the plain type
+    too, so "anything but expanded" got a 406). Only parameters some offered type carries
+    (``carried``: JSON-LD's profiles) count; any other (``charset=utf-8``, a JSON-LD
+    profile of the client's own) is ignored, as before, so such a client still gets the
+    type it named instead of a 406."""
     kind, subtype, params = offered
     best_specificity, best_q = -1, 0.0
     for r_kind, r_subtype, r_params in ranges:
         if r_kind not in (kind, "*") or r_subtype not in (subtype, "*"):
             continue
-        wanted = {k: v for k, v in r_params.items()
-                  if k != "q" and not (k == "profile" and v not in profiles)}
-        if any(params.get(k) != v for k, v in wanted.items()):
+        wanted = [(k, v) for k, v in r_params.items() if k != "q" and (k, v) in carried]
+        if any(params.get(k) != v for k, v in wanted):
             continue
         specificity = (r_kind != "*") * 100 + (r_subtype != "*") * 10 + len(wanted)
         if specificity > best_specificity:

@@ -18,6 +18,9 @@ from api.sparql.negotiation import NotAcceptableError, negotiate, negotiate_quer
     ("application/json", "json"),
     ("application/xml", "xml"),
     ("*/*, application/sparql-results+json;q=0", "xml"),
+    # A parameter no offered type carries is ignored, as a charset always was.
+    ("application/sparql-results+json; charset=utf-8", "json"),
+    ("text/csv;charset=utf-8;q=0.9, text/tab-separated-values;q=0.5", "csv"),
 ])
 def test_results_accept(accept: str | None, expected: str) -> None:
     assert negotiate(RESULT_FORMATS, accept).name == expected
@@ -30,6 +33,7 @@ def test_results_accept(accept: str | None, expected: str) -> None:
     ("application/rdf+xml;q=0.9, application/n-quads", "nquads"),
     ("application/trig, text/turtle;q=0.8", "trig"),
     ("text/plain", "ntriples"),
+    ("text/turtle;charset=utf-8", "turtle"),
 ])
 def test_graph_accept(accept: str | None, expected: str) -> None:
     assert negotiate(GRAPH_FORMATS, accept).name == expected
