@@ -19,7 +19,6 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import mimeparse
 import pyoxigraph as ox
 from fastapi import Request, Response
 from pyld import jsonld
@@ -92,9 +91,15 @@ def rdf_body(fmt: formats.Format, ntriples: bytes) -> bytes:
 
 
 @functools.cache
+def context_text() -> str:
+    """``ontology/context.jsonld``, read once per process: the context every JSON-LD answer
+    is compacted with and ``/def/context.jsonld`` serves are one version."""
+    return (resources.files("ontology") / "context.jsonld").read_text("utf-8")
+
+
+@functools.cache
 def _context() -> dict[str, Any]:
-    context: dict[str, Any] = json.loads(
-        (resources.files("ontology") / "context.jsonld").read_text("utf-8"))
+    context: dict[str, Any] = json.loads(context_text())
     return context
 
 
@@ -187,9 +192,6 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
     job = query if isinstance(query, Job) else Job(query, None, "ntriples", settings.max_results)
     build = service.current_build()
     headers = document_headers(request, fmt, offered, keep)
-    if len(offered) > 1:
-        # The document this answer is, apart from the thing it may describe (decision 0008).
-        headers["Content-Location"] = format_link(request, fmt.name, keep)
     if_none_match = request.headers.get("if-none-match")
     # The rendered answer depends on the build, the query, the format and the parameters
     # ``render`` reads.
@@ -199,9 +201,9 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
         headers["ETag"] = f'W/"{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"'
         headers["Cache-Control"] = "no-cache"
         # A 304 before the query only where the document always exists: an ETag is
-        # computable by anyone (build, query and format are public), and "*" matches any
-        # current representation, so neither may answer for a thing that is not there.
-        if empty is None and etag_matches(if_none_match, headers["ETag"]):
+        # computable by anyone (build, query and format are public), so it may not answer
+        # for a thing that is not there; nor may "*" before the query has run.
+        if empty is None and etag_matches(if_none_match, headers["ETag"], star=False):
             return Response(status_code=304, headers=headers)
     rendered = service.cache.get(key) if build is not None and service.cache else None
     if rendered is None:
@@ -224,13 +226,15 @@ async def respond(request: Request, query: str | Job, offered: tuple[formats.For
 
 def document_headers(request: Request, fmt: formats.Format, offered: tuple[formats.Format, ...],
                      keep: tuple[str, ...] = ()) -> dict[str, str]:
-    """CORS, ``Vary: Accept`` and a ``Link`` to each other format of ``offered`` (with the
-    parameters of ``keep``)."""
+    """CORS, ``Vary: Accept``, a ``Link`` to each other format of ``offered`` (with the
+    parameters of ``keep``) and, where there are others, ``Content-Location``."""
     headers: dict[str, str] = {**CORS_HEADERS, "Vary": "Accept"}
     alternates = ", ".join(f'<{format_link(request, f.name, keep)}>; rel="alternate"; {_link_type(f)}'
                            for f in offered if f is not fmt)
     if alternates:
         headers["Link"] = alternates
+        # The document this answer is, apart from the thing it may describe (decision 0008).
+        headers["Content-Location"] = format_link(request, fmt.name, keep)
     return headers
 
 
@@ -238,7 +242,7 @@ def _link_type(fmt: formats.Format) -> str:
     """The ``type`` of a Link to ``fmt``; a media type's profile goes in a ``profile``
     attribute of its own (as W3C's Content Negotiation by Profile does), so that the type
     stays a bare media type and no quotes nest."""
-    kind, subtype, params = mimeparse.parse_mime_type(fmt.media_type)
+    kind, subtype, params = formats.offered_parts(fmt.media_type)
     extra = "".join(f'; {name}="{value}"' for name, value in params.items())
     return f'type="{kind}/{subtype}"{extra}'
 

@@ -28,7 +28,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
@@ -43,9 +42,9 @@ from api.resources.document import (
     TURTLE,
     as_graph,
     chosen_format,
+    context_text,
     document_headers,
     document_response,
-    format_link,
     negotiated,
     preflight,
     rdf_body,
@@ -133,13 +132,6 @@ class _Package:
     version: str
 
 
-@functools.cache
-def _package_file(package: str, name: str) -> _Package:
-    """Read once per process, like the context the JSON-LD answers inline: every path
-    serves the same version of a file."""
-    return _versioned((resources.files(package) / name).read_text("utf-8"))
-
-
 @functools.lru_cache(maxsize=4)
 def _versioned(text: str) -> _Package:
     return _Package(text, hashlib.sha256(text.encode("utf-8")).hexdigest())
@@ -151,8 +143,6 @@ async def _file_response(request: Request, offered: tuple[formats.Format, ...], 
     negotiated, ETag (the file's version and the format) with 304, HEAD, CORS, ``Link``."""
     fmt = chosen_format(request, offered)
     headers = {**document_headers(request, fmt, offered), "Cache-Control": "no-cache"}
-    if len(offered) > 1:
-        headers["Content-Location"] = format_link(request, fmt.name)  # as respond() says it
     digest = hashlib.sha256(f"{version} {fmt.name}".encode()).hexdigest()[:32]
     headers["ETag"] = f'W/"{digest}"'
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
@@ -164,7 +154,7 @@ async def _file_response(request: Request, offered: tuple[formats.Format, ...], 
 @router.head("/def/context.jsonld", response_model=None, include_in_schema=False)
 async def jsonld_context(request: Request) -> Response:
     """The JSON-LD context of the graph's JSON-LD answers (generated from the ontology)."""
-    context = _package_file("ontology", "context.jsonld")
+    context = _versioned(context_text())
     return await _file_response(request, (CONTEXT,), context.version,
                                 lambda _fmt: context.text.encode("utf-8"))
 

@@ -351,12 +351,10 @@ class SparqlService:
         if_none_match = request.headers.get("if-none-match")
         if build is not None:
             # Same build, same request, same answer: clients may revalidate for free. Not
-            # for "*" before the query ran: it matches any answer, and a malformed or
-            # failing query has none.
+            # for "*" before the query ran: a malformed or failing query has no answer.
             headers["Cache-Control"] = "no-cache"
             headers["ETag"] = answer_etag(build, job)
-            if if_none_match and if_none_match.strip() != "*" \
-                    and etag_matches(if_none_match, headers["ETag"]):
+            if etag_matches(if_none_match, headers["ETag"], star=False):
                 return Response(status_code=304, headers=headers)
         outcome, cached = await self.run_cached(job, timeout, build, client_of(request))
         if not cached and build is not None and outcome.build and outcome.build != build:
@@ -574,12 +572,14 @@ def answer_etag(build: str, job: Job) -> str:
     return f'W/"{digest}"'
 
 
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 weak comparison of ``If-None-Match`` against ``etag``."""
+def etag_matches(if_none_match: str | None, etag: str, star: bool = True) -> bool:
+    """RFC 9110 weak comparison of ``If-None-Match`` against ``etag``. ``star``: whether
+    ``*`` (any current representation) counts; not before a query has shown that there is
+    one, since an ETag is computable by anyone and "*" matches a thing that is not there."""
     if not if_none_match:
         return False
     opaque = etag.removeprefix("W/")
-    return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == opaque
+    return any((star and tag.strip() == "*") or tag.strip().removeprefix("W/") == opaque
                for tag in if_none_match.split(","))
 
 

@@ -127,9 +127,11 @@ def filters(request: Request, base: str) -> Filters:
     if bad:
         raise _invalid("severity", f"severity={bad[0][:100]!r}: expected one of {', '.join(SEVERITIES)}")
     shapes = []
-    for name in params.getlist("shape"):
+    names = params.getlist("shape")
+    known = shape_iris(served_shapes(request)) if names else frozenset()
+    for name in names:
         iri = name if name.startswith(("http://", "https://")) else SHAPES + name.removeprefix("hkss:")
-        if iri not in shape_iris(served_shapes(request)):
+        if iri not in known:
             raise _invalid("shape", f"shape={name[:200]!r} is not a shape of the gate "
                                     f"(a local name such as 'UncertainReported', or an IRI under {SHAPES})")
         shapes.append(iri)

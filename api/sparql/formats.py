@@ -18,6 +18,7 @@ This module is imported by the worker processes: it must stay light
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Iterable, Sequence
@@ -90,7 +91,12 @@ def content_type(fmt: Format) -> str:
 GRAPH_SHORT_NAMES: dict[str, str] = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}
 
 
-def _parsed(media_type: str) -> tuple[str, str, dict[str, str]] | None:
+MediaType = tuple[str, str, dict[str, str]]
+
+
+def media_type_parts(media_type: str) -> MediaType | None:
+    """Type, subtype and parameters (but q) of ``media_type``, lower case; None when it
+    cannot be read."""
     try:
         kind, subtype, params = mimeparse.parse_mime_type(media_type.lower())
     except ValueError:
@@ -98,14 +104,23 @@ def _parsed(media_type: str) -> tuple[str, str, dict[str, str]] | None:
     return kind, subtype, {k: v for k, v in params.items() if k != "q"}
 
 
+@functools.lru_cache(maxsize=64)
+def offered_parts(media_type: str) -> MediaType:
+    """``media_type_parts`` of an offered (fixed, well-formed) media type, parsed once.
+    Read only."""
+    parts = media_type_parts(media_type)
+    assert parts is not None, media_type
+    return parts
+
+
 def by_name(name: str, among: tuple[Format, ...] = ALL_FORMATS) -> Format | None:
     """The format of ``among`` called ``name`` (short name, synonym, media type or alias)."""
     if ";" in name:
         # A whole media type with parameters names the format that carries them
         # (JSON-LD's expanded profile); otherwise its parameters are ignored below.
-        whole = _parsed(name)
+        whole = media_type_parts(name)
         for fmt in among:
-            if whole is not None and whole[2] and _parsed(fmt.media_type) == whole:
+            if whole is not None and whole[2] and offered_parts(fmt.media_type) == whole:
                 return fmt
     key = name.split(";")[0].strip().lower()
     key = FORMAT_SYNONYMS.get(key, key)

@@ -14,7 +14,15 @@ from collections.abc import Sequence
 import mimeparse
 
 from api.problems import shown
-from api.sparql.formats import ALL_FORMATS, GRAPH_FORMATS, RESULT_FORMATS, Format, by_name
+from api.sparql.formats import (
+    ALL_FORMATS,
+    GRAPH_FORMATS,
+    RESULT_FORMATS,
+    Format,
+    MediaType,
+    by_name,
+    offered_parts,
+)
 
 
 class NotAcceptableError(Exception):
@@ -43,7 +51,7 @@ def negotiate(formats: tuple[Format, ...], accept: str | None,
     ``format_params`` are the values of ``format=`` / ``output=``; the first one
     naming one of ``formats`` wins (clients such as SPARQLWrapper send several,
     some empty or meant for the other kind of answer)."""
-    offered = [f.media_type for f in formats]
+    offered = [f.media_type for f in formats]  # for a 406
     wanted = [v for v in format_params if v.strip()]
     if wanted:
         for value in wanted:
@@ -53,7 +61,7 @@ def negotiate(formats: tuple[Format, ...], accept: str | None,
         raise NotAcceptableError(offered, "format=" + ",".join(wanted))
     if not accept or not accept.strip():
         return formats[0]
-    table = _candidates(formats)
+    table, parsed, carried = _table(formats)
     # Media types are case-insensitive (RFC 9110, 8.3.1); the offered ones are lower case.
     accept = accept.lower()
     try:
@@ -62,8 +70,6 @@ def negotiate(formats: tuple[Format, ...], accept: str | None,
         ranges = _ranges(accept) if len(accept) <= 1024 else _ranges.__wrapped__(accept)
     except (ValueError, IndexError):
         raise NotAcceptableError(offered, accept) from None
-    parsed = {candidate: _media_type(candidate) for candidate in table}
-    carried = {item for _t, _s, params in parsed.values() for item in params.items()}
     best, best_q = None, 0.0
     for candidate in table:  # in order of preference: the first of equal quality wins
         q = _quality(parsed[candidate], ranges, carried)
@@ -77,17 +83,23 @@ def negotiate(formats: tuple[Format, ...], accept: str | None,
 # Parsed once per distinct value: every /sparql request negotiates, and clients send the
 # same few Accept headers. Read only.
 @functools.lru_cache(maxsize=256)
-def _ranges(accept: str) -> list[tuple[str, str, dict[str, str]]]:
+def _ranges(accept: str) -> list[MediaType]:
     return [mimeparse.parse_media_range(r) for r in accept.split(",") if r.strip()]
 
 
-@functools.lru_cache(maxsize=64)
-def _media_type(offered: str) -> tuple[str, str, dict[str, str]]:
-    return mimeparse.parse_mime_type(offered)
+@functools.lru_cache(maxsize=16)
+def _table(formats: tuple[Format, ...]) -> tuple[dict[str, Format], dict[str, MediaType],
+                                                 frozenset[tuple[str, str]]]:
+    """For a fixed tuple of offered formats (every request offers one of a few): media type
+    (and alias) -> format, each parsed, and the parameters they carry. Read only."""
+    table = _candidates(formats)
+    parsed = {candidate: offered_parts(candidate) for candidate in table}
+    carried = frozenset(item for _t, _s, params in parsed.values() for item in params.items())
+    return table, parsed, carried
 
 
-def _quality(offered: tuple[str, str, dict[str, str]],
-             ranges: list[tuple[str, str, dict[str, str]]], carried: set[tuple[str, str]]) -> float:
+def _quality(offered: MediaType, ranges: list[MediaType],
+             carried: frozenset[tuple[str, str]]) -> float:
     """The q of the most specific range of ``ranges`` that matches ``offered`` (RFC 9110,
     12.5.1), 0 when none does. A range matches when its type and subtype match (or are
     ``*``) and it asks for no parameter the offered type lacks:

@@ -208,10 +208,11 @@ def execute(store: ox.Store | RemoteStore, job: Job,
 
 def fit_in_bytes(write: Callable[[list[Any]], bytes], items: list[Any], cap: int) -> bytes:
     """``write`` of the longest head of ``items`` found (halving) whose body is at most
-    ``cap`` bytes; of none when even one item is longer. For answers past
+    ``cap`` bytes; of none when even one item is longer. Called once ``write(items)`` is
+    known to be longer than ``cap`` (so it is not written again). For answers past
     HKKG_MAX_RESULT_BYTES, rare, so a few writes are cheaper than measuring each item."""
-    count = len(items)
-    body = write(items)
+    count = len(items) // 2
+    body = write(items[:count])
     while count and len(body) > cap:
         count //= 2
         body = write(items[:count])
