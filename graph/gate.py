@@ -50,30 +50,31 @@ def load_shapes(text: str | None = None) -> Graph:
     return g
 
 
-# Kept shapes already read, by (store folder, build): a build's copy never changes.
-_KEPT_SHAPES: dict[tuple[Path, str], str] = {}
-
-
 def shapes_of_build(store_dir: Path, build: str | None) -> str:
     """The shapes ``build`` was checked against: the copy the build keeps beside the store
     (``graph.store.kept_file``). A server keeps serving a build after the shapes file
     changes (an edit, a pull, then ``hkkg build`` elsewhere), so the file of the working
     tree may not be the one that made the build's report. The package's file for a build
-    without a copy (a remote store's, or one made before builds kept it). Only a copy
-    that was read is remembered: a failed read is tried again next time, and a read error
-    other than a missing file is raised, not answered with other shapes."""
-    if build is None:
-        return shapes_text()
-    key = (store_dir, build)
-    if key not in _KEPT_SHAPES:
+    without a copy (a remote store's, or one made before builds kept it). A read error
+    other than a missing file is raised, not answered with other shapes, and not cached."""
+    if build is not None:
         try:
-            text = kept_file(store_dir, build, SHAPES_FILE).read_text("utf-8")
+            return _kept_shapes(store_dir, build)
         except FileNotFoundError:
-            return shapes_text()
-        if len(_KEPT_SHAPES) >= 8:
-            _KEPT_SHAPES.clear()
-        _KEPT_SHAPES[key] = text
-    return _KEPT_SHAPES[key]
+            pass
+    return _package_shapes()
+
+
+@functools.lru_cache(maxsize=8)
+def _kept_shapes(store_dir: Path, build: str) -> str:
+    return kept_file(store_dir, build, SHAPES_FILE).read_text("utf-8")  # never changes
+
+
+@functools.cache
+def _package_shapes() -> str:
+    """The package's shapes for a server, read once per process (a build reads the file
+    anew: ``shapes_text``)."""
+    return shapes_text()
 
 
 @dataclass

@@ -50,11 +50,15 @@ def _lock_path(store_dir: Path, build_name: str) -> Path:
     return store_dir / "locks" / build_name
 
 
+def kept_dir(store_dir: Path, build_name: str) -> Path:
+    """The folder of the files a build keeps beside its store (``kept/<build>``), such as
+    the shapes it was checked against; pruned with the build. Beside, not inside: the
+    build's folder is the engine's own."""
+    return store_dir / "kept" / build_name
+
+
 def kept_file(store_dir: Path, build_name: str, name: str) -> Path:
-    """A file a build keeps beside its store (``kept/<build>/<name>``), such as the shapes it
-    was checked against; pruned with the build. Beside, not inside: the build's folder is
-    the engine's own."""
-    return store_dir / "kept" / build_name / name
+    return kept_dir(store_dir, build_name) / name
 
 
 def open_current_build(store_dir: Path, attempts: int = 3) -> tuple[Path, ox.Store, int]:
@@ -143,7 +147,7 @@ def publish(store_dir: Path, build_path: Path, keep: int = 2) -> None:
 def discard(build_path: Path) -> None:
     """Remove an unpublished build and the files it keeps."""
     shutil.rmtree(build_path, ignore_errors=True)
-    shutil.rmtree(kept_file(build_path.parent.parent, build_path.name, "x").parent, ignore_errors=True)
+    shutil.rmtree(kept_dir(build_path.parent.parent, build_path.name), ignore_errors=True)
 
 
 def _prune(store_dir: Path, keep: int, protect: Path) -> None:
@@ -164,7 +168,7 @@ def _remove_unless_open(store_dir: Path, build: Path) -> bool:
         except BlockingIOError:
             return False  # still open somewhere: pruned at a later publish
         shutil.rmtree(build, ignore_errors=True)
-        shutil.rmtree(kept_file(store_dir, build.name, "x").parent, ignore_errors=True)
+        shutil.rmtree(kept_dir(store_dir, build.name), ignore_errors=True)
         with contextlib.suppress(FileNotFoundError):
             lock.unlink()
         return True
