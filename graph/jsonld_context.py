@@ -204,10 +204,7 @@ def _definition(iri: str, kind: str | None, key: str) -> dict[str, Any]:
     if kind == ID:
         return {"@id": iri, "@type": "@id"} if key in SINGLE_IRIS else \
             {"@id": iri, "@type": "@id", "@container": "@set"}
-    definition: dict[str, Any] = {"@id": iri, "@type": kind} if kind else {"@id": iri}
-    if key in MULTI_LITERALS:
-        definition["@container"] = "@set"
-    return definition
+    return {"@id": iri, "@type": kind} if kind else {"@id": iri}
 
 
 def build_context(ontology: Graph) -> dict[str, Any]:

@@ -78,8 +78,7 @@ def test_the_marks_the_shapes_read_are_in_the_ontology() -> None:
     }
     dimensions = {s for s, p, o in marks if p == HKSC.figureDimension and o == Literal(True)}
     assert dimensions == set(derive._DIMENSIONS) | {HKSC.unit, HKSC.rowLabel}
-    shapes = gate.load_shapes().serialize(format="turtle")
-    named = set(re.findall(r"qualifier:([a-z-]+)", shapes))
+    named = set(re.findall(r"qualifier:([a-z-]+)", gate.shapes_text()))
     assert named == {"exactly", *READINGS.values()}, "a shape lists qualifiers instead of reading them"
 
 

@@ -368,7 +368,7 @@ class WorkerPool:
 
     ``allocator``: a malloc library preloaded into each worker (None: the system's).
     pyoxigraph's evaluator allocates for every term and solution; with mimalloc the
-    catalogue costs a worker about a tenth less CPU (``bench/README.md``)."""
+    catalogue cost the workers 12 to 13 % less CPU in the benchmark (``bench/README.md``)."""
 
     def __init__(self, store: StoreSpec, size: int, burst: int = 0,
                  prefixes: dict[str, str] | None = None, memory_mb: int = 0,
